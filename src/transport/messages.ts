@@ -1,0 +1,154 @@
+/**
+ * What crosses from an instrumented process (the child) to leakprof (the parent).
+ *
+ * The child appends one JSON message per line to `<spool>/<pid>.ndjson` and, as a
+ * heartbeat, rewrites `<spool>/<pid>.latest.json` with its newest snapshot so that a
+ * process whose event loop is blocked still leaves something to report.
+ *
+ * The model follows pprof: a profile is a named set of samples; a sample is a stack
+ * plus labels (type, state, …) and a count. Later profiles (async, listeners, heap)
+ * are more instances of the same shape.
+ */
+
+export const WIRE_VERSION = 1;
+
+/** One frame of a creation stack, as V8 reported it (mapped through source maps when the process had them). */
+export interface WireFrame {
+  /** Function name as V8 prints it (`Aggregator.start`, `<anonymous>`). */
+  fn: string;
+  /** Absolute path, `file://` URL, `node:…` specifier, or `<eval>` / `evalmachine.<anonymous>`. */
+  file: string;
+  line: number;
+  col: number;
+  /** Set when the frame came from an `await` continuation (V8 async stack trace). */
+  async?: boolean;
+  /** Set when the code was compiled by eval / vm: where the eval was called. */
+  evalOrigin?: string;
+}
+
+/** Per-resource detail, like Go's `[chan send, 10 minutes]`: only what Node exposes for the type. */
+export type WireDetails = Record<string, string | number | boolean>;
+
+/** One live thing (handle, timer, request, promise…), for `--debug 2`. */
+export interface WireEntry {
+  id: number;
+  ageMs: number;
+  /** async id of the resource whose callback created this one. */
+  trigger: number;
+  details?: WireDetails;
+}
+
+/** One group: every live thing of one kind, state and creation stack. */
+export interface WireSample {
+  /** async_hooks type (`Timeout`, `TCPWRAP`, `FSREQCALLBACK`, …) or a profile's own kind. */
+  type: string;
+  /** Type with what distinguishes it in a report: `Timeout 1000ms repeat`, `TCPSERVERWRAP`. */
+  label: string;
+  /** `ref` or `unref` for handles, `pending` for requests and promises. */
+  state: string;
+  /** Index into `stacks`, or -1 when no stack was captured (sampled out, or `--stacks none`). */
+  stack: number;
+  /** When `stack` holds no user frame: the stack of the nearest ancestor (by trigger) that does; else -1. */
+  createdBy: number;
+  /** async id of that ancestor (Go's "created by … in goroutine N"). */
+  createdByAsync: number;
+  count: number;
+  ageMinMs: number;
+  ageMaxMs: number;
+  /** Individual things, at most `maxEntries` per snapshot across all samples. */
+  entries: WireEntry[];
+}
+
+export interface WireProfile {
+  name: string;
+  /** Exact number of live things in this profile (samples may hold fewer entries). */
+  total: number;
+  samples: WireSample[];
+}
+
+/** Exact per-type bookkeeping, kept for every resource whether or not it got a stack. */
+export interface WireTypeCount {
+  created: number;
+  live: number;
+  /** How many creations got a stack. */
+  stacked: number;
+}
+
+export interface WireMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface WireProcessInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  execArgv: string[];
+  cwd: string;
+  nodeVersion: string;
+  /** Epoch ms when the collector started in this process. */
+  startedAt: number;
+}
+
+export type SnapshotReason = 'exit' | 'signal' | 'request' | 'heartbeat' | 'every' | 'start';
+
+export interface HelloMessage {
+  kind: 'hello';
+  v: number;
+  process: WireProcessInfo;
+  stackMode: StackMode;
+}
+
+export interface SnapshotMessage {
+  kind: 'snapshot';
+  v: number;
+  pid: number;
+  seq: number;
+  reason: SnapshotReason;
+  /** For reason 'exit': the exit code the process is leaving with. For 'signal': the signal name. */
+  exitCode?: number;
+  signal?: string;
+  /** For reason 'request': the request number the parent asked for. */
+  request?: number;
+  time: number;
+  uptimeMs: number;
+  stackMode: StackMode;
+  /** Stacks referenced by samples, indexed by the ids the samples use. */
+  stacks: Record<string, WireFrame[]>;
+  profiles: WireProfile[];
+  typeCounts: Record<string, WireTypeCount>;
+  /** `process.getActiveResourcesInfo()` counted by name, for a cross-check. */
+  active: Record<string, number>;
+  memory: WireMemory;
+  /** Entries left out because of `maxEntries`. */
+  droppedEntries: number;
+}
+
+export type ChildMessage = HelloMessage | SnapshotMessage;
+
+export type StackMode = 'auto' | 'all' | 'none';
+
+/** What the parent tells every instrumented process, through the environment. */
+export interface CollectorConfig {
+  spool: string;
+  stackMode: StackMode;
+  stackDepth: number;
+  /** Stacks per second the sampled kinds may capture in `auto` mode (a token bucket). */
+  stackBudget: number;
+  heartbeatMs: number;
+  maxEntries: number;
+  /** Signal that asks the process for a snapshot. */
+  signal: string;
+}
+
+export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
+  stackMode: 'auto',
+  stackDepth: 16,
+  stackBudget: 2000,
+  heartbeatMs: 1000,
+  maxEntries: 5000,
+  signal: 'SIGUSR2',
+};
