@@ -1,0 +1,160 @@
+/** From what the processes sent to the report: frames resolved, groups classified and sorted, per-type summary and cross-check. */
+import type { SnapshotMessage, WireFrame, WireSample } from '../transport/messages.js';
+import type { ProcessSpool } from '../transport/spool-reader.js';
+import { newestSnapshot } from '../transport/spool-reader.js';
+import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary } from '../report/schema.js';
+import { toFrameReports, topUserFrame } from './frames.js';
+import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
+import { sourceLine } from './source-lines.js';
+import { formatDuration } from '../util/duration.js';
+
+export interface ProcessReportOptions {
+  cwd: string;
+  /** Pids that did not answer a snapshot request in time. */
+  blocked?: ReadonlySet<number>;
+  /** Use this snapshot instead of the newest (for periodic reports). */
+  snapshot?: SnapshotMessage;
+  now?: number;
+}
+
+const KEEPS_ALIVE_STATES = new Set(['ref', 'pending', 'active']);
+
+export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOptions): ProcessReport | undefined {
+  const snap = options.snapshot ?? newestSnapshot(spool);
+  const hello = spool.hello?.process;
+  if (!snap && !hello) return undefined;
+  const blocked = options.blocked?.has(spool.pid) ?? false;
+  const notes: string[] = [];
+  if (blocked) {
+    const ago = snap ? formatDuration((options.now ?? Date.now()) - snap.time) : 'n/a';
+    notes.push(
+      snap
+        ? `event loop blocked: the process did not answer; this is its last heartbeat, from ${ago} before the end`
+        : 'event loop blocked: the process did not answer and sent no snapshot after it started',
+    );
+  }
+  if (spool.corruptLines > 0) notes.push(`${spool.corruptLines} unreadable spool line(s) skipped (a process killed mid-write)`);
+  if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
+
+  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => ({
+    name: profile.name,
+    total: profile.total,
+    groups: profile.samples.map((s) => buildGroup(s, snap!.stacks, options.cwd)).sort(compareGroups),
+  }));
+
+  const report: ProcessReport = {
+    pid: spool.pid,
+    ppid: hello?.ppid ?? 0,
+    argv: hello?.argv ?? [],
+    nodeVersion: hello?.nodeVersion ?? '',
+    snapshot: {
+      reason: snap?.reason ?? 'none',
+      time: new Date(snap?.time ?? hello?.startedAt ?? 0).toISOString(),
+      uptimeMs: snap?.uptimeMs ?? 0,
+    },
+    blocked,
+    notes,
+    stackMode: snap?.stackMode ?? spool.hello?.stackMode ?? 'auto',
+    memory: snap?.memory ?? { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
+    profiles,
+    summary: snap ? summarize(snap, profiles) : [],
+    crossCheck: snap ? crossCheck(snap, profiles) : [],
+  };
+  if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
+  if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
+  return report;
+}
+
+function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string): GroupReport {
+  const frames = sample.stack >= 0 && stacks[sample.stack] ? toFrameReports(stacks[sample.stack]!, cwd) : null;
+  const top = frames ? topUserFrame(frames) : null;
+  const group: GroupReport = {
+    count: sample.count,
+    type: sample.type,
+    label: sample.label,
+    state: sample.state,
+    ageMinMs: sample.ageMinMs,
+    ageMaxMs: sample.ageMaxMs,
+    keepsAlive: KEEPS_ALIVE_STATES.has(sample.state),
+    internal: false,
+    frames,
+    top,
+    entries: sample.entries.map((e) => ({ ...e })),
+  };
+  if (sample.createdBy >= 0 && stacks[sample.createdBy]) {
+    const byFrames = toFrameReports(stacks[sample.createdBy]!, cwd);
+    group.createdBy = { asyncId: sample.createdByAsync, frames: byFrames, top: topUserFrame(byFrames) };
+  }
+  const located = top ?? group.createdBy?.top ?? null;
+  if (located) {
+    const text = sourceLine(located.file, located.line, cwd);
+    if (text) group.source = text;
+  }
+  // No user frame anywhere: Node made it for itself (module loader, stdio) or leakprof did.
+  group.internal = frames !== null && !located && !frames.some((f) => f.kind === 'dependency');
+  const benign = benignReason(sample.type) ?? stdioReason(sample);
+  if (benign) group.benign = benign;
+  const hint = hintFor(sample.type, sample.label);
+  if (hint) group.hint = hint;
+  return group;
+}
+
+function stdioReason(sample: WireSample): string | undefined {
+  if (sample.type !== 'TTYWRAP' && sample.type !== 'PIPEWRAP') return undefined;
+  const fds = sample.entries.map((e) => e.details?.fd);
+  if (fds.length > 0 && fds.every((fd) => typeof fd === 'number' && fd <= 2)) return 'the process\'s own stdin/stdout/stderr';
+  return undefined;
+}
+
+/** Largest first; ties broken by label then location, so the output is deterministic. */
+function compareGroups(a: GroupReport, b: GroupReport): number {
+  if (b.count !== a.count) return b.count - a.count;
+  if (a.label !== b.label) return a.label < b.label ? -1 : 1;
+  const la = a.top ? `${a.top.file}:${a.top.line}` : '';
+  const lb = b.top ? `${b.top.file}:${b.top.line}` : '';
+  return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummary[] {
+  const byType = new Map<string, TypeSummary>();
+  for (const profile of profiles) {
+    for (const group of profile.groups) {
+      if (group.internal || group.benign) continue;
+      let row = byType.get(group.type);
+      if (!row) {
+        const counts = snap.typeCounts[group.type];
+        row = { type: group.type, live: 0, ref: 0, unref: 0, oldestMs: 0, created: counts?.created ?? 0, stacked: counts?.stacked ?? 0 };
+        byType.set(group.type, row);
+      }
+      row.live += group.count;
+      if (group.state === 'unref') row.unref += group.count;
+      else if (group.keepsAlive) row.ref += group.count;
+      row.oldestMs = Math.max(row.oldestMs, group.ageMaxMs);
+    }
+  }
+  return [...byType.values()].sort((a, b) => b.live - a.live || (a.type < b.type ? -1 : 1));
+}
+
+function crossCheck(snap: SnapshotMessage, profiles: ProfileReport[]): CrossCheck[] {
+  const ours = new Map<string, number>();
+  for (const profile of profiles) {
+    for (const group of profile.groups) {
+      if (!group.keepsAlive || group.state === 'active') continue;
+      ours.set(group.type, (ours.get(group.type) ?? 0) + group.count);
+    }
+  }
+  const out: CrossCheck[] = [];
+  const names = new Set<string>(Object.keys(snap.active));
+  for (const type of ours.keys()) {
+    const name = nodeNameOf(type);
+    if (name) names.add(name);
+  }
+  for (const name of names) {
+    const type = typeOfNodeName(name);
+    if (!type) continue;
+    const collector = ours.get(type) ?? 0;
+    const node = snap.active[name] ?? 0;
+    if (collector !== node) out.push({ type, nodeName: name, collector, node });
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The collector of one process: the resource table, its stacks, and the snapshots it
+ * writes to the spool at exit, on request (a signal from leakprof), on SIGINT/SIGTERM,
+ * and as a heartbeat so a blocked process still leaves its last state behind.
+ */
+import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
+import { WIRE_VERSION } from '../transport/messages.js';
+import { SpoolWriter } from '../transport/spool-writer.js';
+import { asOwn } from './own-activity.js';
+import { ResourceTable } from './resource-table.js';
+import { startResourceSource, type ResourceSource } from './resource-source.js';
+import { buildSnapshot, type SnapshotContext } from './snapshot.js';
+import { StackTable } from './stack-table.js';
+
+export class Collector {
+  readonly stacks: StackTable;
+  readonly table: ResourceTable;
+  private readonly source: ResourceSource;
+  private readonly ctx: SnapshotContext;
+
+  constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
+    this.stacks = new StackTable(config.stackDepth);
+    this.table = new ResourceTable(this.stacks, config.stackMode, config.stackBudget);
+    this.source = startResourceSource(this.table);
+    this.table.boundary = this.source.boundary;
+    this.ctx = { table: this.table, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
+  }
+
+  snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+    this.ctx.seq++;
+    return asOwn(() => buildSnapshot(this.ctx, reason, extra));
+  }
+
+  stop(): void {
+    this.source.stop();
+  }
+}
+
+/** Wires a collector to the spool and to the process's lifecycle. Called once, from the preload. */
+export function attachToSpool(config: CollectorConfig): Collector {
+  const collector = new Collector(config);
+  const writer = new SpoolWriter(config.spool, process.pid);
+  writer.append({
+    kind: 'hello',
+    v: WIRE_VERSION,
+    stackMode: config.stackMode,
+    process: {
+      pid: process.pid,
+      ppid: process.ppid,
+      argv: process.argv,
+      execArgv: process.execArgv,
+      cwd: process.cwd(),
+      nodeVersion: process.version,
+      startedAt: Date.now(),
+    },
+  });
+
+  process.on('exit', (code) => {
+    writer.append(collector.snapshot('exit', { exitCode: code }));
+  });
+
+  asOwn(() => {
+    process.on(config.signal as NodeJS.Signals, () => writer.append(collector.snapshot('request')));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const onSignal = (): void => {
+        writer.append(collector.snapshot('signal', { signal }));
+        // Only ours: restore the default action (end the process) as if we had never listened.
+        if (process.listenerCount(signal) === 1) {
+          process.removeListener(signal, onSignal);
+          process.kill(process.pid, signal);
+        }
+      };
+      process.on(signal, onSignal);
+    }
+    let seen = -1;
+    const heartbeat = setInterval(() => {
+      if (collector.table.changes === seen) return;
+      seen = collector.table.changes;
+      writer.writeLatest(collector.snapshot('heartbeat'));
+    }, config.heartbeatMs);
+    heartbeat.unref();
+  });
+  return collector;
+}

@@ -1,0 +1,155 @@
+/**
+ * What Node tells about a live resource, read only at snapshot time (never on the hot
+ * path): a timer's delay and next fire, a socket's addresses, a child's pid and command.
+ * Everything here reads public API where Node has one, and guards every access.
+ */
+import type { WireDetails } from '../transport/messages.js';
+
+export interface Description {
+  /** Part of the grouping key: what tells this group apart beside type, state and stack. */
+  label: string;
+  state: string;
+  details: WireDetails | undefined;
+}
+
+interface TimerLike {
+  _idleTimeout?: number;
+  _idleStart?: number | null;
+  _repeat?: number | null;
+  _destroyed?: boolean;
+  _onTimeout?: ((...args: unknown[]) => unknown) | null;
+  hasRef?(): boolean;
+}
+
+interface HandleLike {
+  hasRef?(): boolean;
+  fd?: number;
+}
+
+let ownerSymbol: symbol | null | undefined;
+
+/** Node links a native handle to its JS owner (net.Socket, net.Server, ChildProcess…) through an internal symbol. */
+function ownerOf(handle: object): Record<string, unknown> | undefined {
+  if (ownerSymbol === undefined || ownerSymbol === null) {
+    const found = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+    if (found) ownerSymbol = found;
+    else return undefined;
+  }
+  const owner = (handle as Record<symbol, unknown>)[ownerSymbol];
+  return owner && typeof owner === 'object' ? (owner as Record<string, unknown>) : undefined;
+}
+
+function refState(resource: HandleLike): string {
+  try {
+    if (typeof resource.hasRef === 'function') return resource.hasRef() ? 'ref' : 'unref';
+  } catch {
+    // a closing handle may refuse
+  }
+  return 'active';
+}
+
+/** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
+export function isAlive(type: string, resource: object): boolean {
+  if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
+  return true;
+}
+
+export function describe(type: string, resource: object, now: number): Description {
+  try {
+    switch (type) {
+      case 'Timeout':
+        return describeTimer(resource as TimerLike, now);
+      case 'TCPWRAP':
+      case 'PIPEWRAP':
+      case 'TCPSERVERWRAP':
+      case 'PIPESERVERWRAP':
+        return describeStream(type, resource as HandleLike);
+      case 'PROCESSWRAP':
+        return describeChild(resource as HandleLike);
+      case 'WORKER':
+        return describeWorker(resource as HandleLike);
+      case 'TTYWRAP':
+        return describeTty(resource as HandleLike);
+      default:
+        return { label: type, state: pendingOrRef(type, resource as HandleLike), details: undefined };
+    }
+  } catch {
+    return { label: type, state: 'active', details: undefined };
+  }
+}
+
+function pendingOrRef(type: string, resource: HandleLike): string {
+  if (typeof resource.hasRef === 'function') return refState(resource);
+  // Requests (fs, dns, connect, write…) keep the loop alive while they are pending.
+  return /REQ|WRAP$/.test(type) ? 'pending' : 'active';
+}
+
+function describeTimer(timer: TimerLike, now: number): Description {
+  const delay = typeof timer._idleTimeout === 'number' && timer._idleTimeout >= 0 ? timer._idleTimeout : 0;
+  const repeat = timer._repeat != null;
+  const details: WireDetails = { delayMs: delay, repeat };
+  if (typeof timer._idleStart === 'number') {
+    // _idleStart is libuv's loop clock, which starts with the process like performance.now().
+    details.nextFireInMs = Math.max(0, Math.round(timer._idleStart + delay - now));
+  }
+  const callback = timer._onTimeout?.name;
+  if (callback) details.callback = callback;
+  return { label: `Timeout ${delay}ms${repeat ? ' repeat' : ''}`, state: refState(timer), details };
+}
+
+function describeStream(type: string, handle: HandleLike): Description {
+  const owner = ownerOf(handle);
+  const details: WireDetails = {};
+  let label = type;
+  if (owner) {
+    const address = typeof owner.address === 'function' ? safeCall(() => (owner.address as () => unknown).call(owner)) : undefined;
+    const isServer = type.includes('SERVER') || typeof owner.listen === 'function';
+    if (isServer) {
+      label = `${type} listening`;
+      if (address && typeof address === 'object') {
+        const a = address as { address?: string; port?: number };
+        details.listening = a.port !== undefined ? `${a.address}:${a.port}` : String(a.address);
+      } else if (typeof address === 'string') {
+        details.listening = address;
+      }
+    } else {
+      if (typeof owner.localPort === 'number') details.local = `${owner.localAddress}:${owner.localPort}`;
+      if (typeof owner.remotePort === 'number') details.remote = `${owner.remoteAddress}:${owner.remotePort}`;
+      if (owner.connecting === true) details.connecting = true;
+      if (owner.destroyed === true) details.destroyed = true;
+    }
+  }
+  if (typeof handle.fd === 'number' && handle.fd >= 0) details.fd = handle.fd;
+  return { label, state: refState(handle), details: Object.keys(details).length ? details : undefined };
+}
+
+function describeChild(handle: HandleLike): Description {
+  const owner = ownerOf(handle);
+  const details: WireDetails = {};
+  if (owner) {
+    if (typeof owner.pid === 'number') details.pid = owner.pid;
+    if (Array.isArray(owner.spawnargs)) details.command = (owner.spawnargs as string[]).join(' ').slice(0, 200);
+  }
+  return { label: 'PROCESSWRAP', state: refState(handle), details: Object.keys(details).length ? details : undefined };
+}
+
+function describeWorker(handle: HandleLike): Description {
+  const owner = ownerOf(handle);
+  const details: WireDetails = {};
+  if (owner && typeof owner.threadId === 'number') details.threadId = owner.threadId;
+  return { label: 'WORKER', state: refState(handle), details: Object.keys(details).length ? details : undefined };
+}
+
+function describeTty(handle: HandleLike): Description {
+  const details: WireDetails = {};
+  if (typeof handle.fd === 'number') details.fd = handle.fd;
+  return { label: 'TTYWRAP', state: refState(handle), details };
+}
+
+function safeCall<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}

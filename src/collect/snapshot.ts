@@ -1,0 +1,118 @@
+/** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
+import type { SnapshotMessage, SnapshotReason, StackMode, WireFrame, WireProfile, WireSample } from '../transport/messages.js';
+import { WIRE_VERSION } from '../transport/messages.js';
+import { describe, isAlive } from './resource-details.js';
+import { ResourceTable } from './resource-table.js';
+import { mapFrames } from './source-maps.js';
+import type { StackTable } from './stack-table.js';
+
+export interface SnapshotContext {
+  table: ResourceTable;
+  stacks: StackTable;
+  stackMode: StackMode;
+  maxEntries: number;
+  seq: number;
+}
+
+const mappedStacks = new Map<number, WireFrame[]>();
+
+export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+  const now = performance.now();
+  const groups = new Map<string, WireSample>();
+  let entriesLeft = ctx.maxEntries;
+  let dropped = 0;
+  let total = 0;
+
+  for (const [asyncId, record] of ctx.table.live) {
+    const resource = ResourceTable.resolve(record);
+    if (resource === undefined) {
+      // Collected without a destroy event: it is not alive.
+      ctx.table.destroy(asyncId);
+      continue;
+    }
+    if (!isAlive(record.type, resource)) continue;
+    const { label, state, details } = describe(record.type, resource, now);
+    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${record.createdBy}`;
+    const ageMs = Math.max(0, Math.round(now - record.createdAt));
+    let sample = groups.get(key);
+    if (sample === undefined) {
+      sample = {
+        type: record.type,
+        label,
+        state,
+        stack: record.stack,
+        createdBy: record.createdBy,
+        createdByAsync: record.createdByAsync,
+        count: 0,
+        ageMinMs: ageMs,
+        ageMaxMs: ageMs,
+        entries: [],
+      };
+      groups.set(key, sample);
+    }
+    sample.count++;
+    total++;
+    if (ageMs < sample.ageMinMs) sample.ageMinMs = ageMs;
+    if (ageMs > sample.ageMaxMs) sample.ageMaxMs = ageMs;
+    if (entriesLeft > 0) {
+      entriesLeft--;
+      const entry: WireSample['entries'][number] = { id: asyncId, ageMs, trigger: record.trigger };
+      if (details) entry.details = details;
+      sample.entries.push(entry);
+    } else {
+      dropped++;
+    }
+  }
+
+  const samples = [...groups.values()];
+  const stacks: Record<string, WireFrame[]> = {};
+  for (const sample of samples) {
+    for (const id of [sample.stack, sample.createdBy]) {
+      if (id < 0 || stacks[id] !== undefined) continue;
+      let frames = mappedStacks.get(id);
+      if (frames === undefined) {
+        frames = mapFrames(ctx.stacks.frames[id] ?? []);
+        mappedStacks.set(id, frames);
+      }
+      stacks[id] = frames;
+    }
+  }
+  const handles: WireProfile = { name: 'handles', total, samples };
+  const typeCounts: SnapshotMessage['typeCounts'] = {};
+  for (const [type, count] of ctx.table.counts) typeCounts[type] = { ...count };
+  const memory = process.memoryUsage();
+
+  return {
+    kind: 'snapshot',
+    v: WIRE_VERSION,
+    pid: process.pid,
+    seq: ctx.seq,
+    reason,
+    time: Date.now(),
+    uptimeMs: Math.round(now),
+    stackMode: ctx.stackMode,
+    stacks,
+    profiles: [handles],
+    typeCounts,
+    active: countActive(),
+    memory: {
+      rss: memory.rss,
+      heapTotal: memory.heapTotal,
+      heapUsed: memory.heapUsed,
+      external: memory.external,
+      arrayBuffers: memory.arrayBuffers,
+    },
+    droppedEntries: dropped,
+    ...extra,
+  };
+}
+
+function countActive(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const name of process.getActiveResourcesInfo()) out[name] = (out[name] ?? 0) + 1;
+  } catch {
+    // not on this Node
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+/** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Command, Option } from 'commander';
+import { runWorkload, WorkloadError, type RunResult } from '../supervise/run-workload.js';
+import { colorsFor, plain } from '../report/colors.js';
+import { renderReport } from '../report/text-report.js';
+import type { Report } from '../report/schema.js';
+import { parseDuration } from '../util/duration.js';
+import type { StackMode } from '../transport/messages.js';
+
+export interface ReportFlags {
+  debug: string;
+  json?: boolean;
+  output?: string;
+  internals?: boolean;
+  summary: boolean;
+}
+
+export interface RunFlags extends ReportFlags {
+  timeout?: string;
+  grace: string;
+  every?: string;
+  stacks: StackMode;
+  stackDepth: string;
+  stackBudget: string;
+  maxEntries: string;
+  keepSpool?: boolean;
+}
+
+const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
+
+/** `leakprof run app.mjs args` is short for `leakprof run -- node app.mjs args`. */
+export function resolveCommand(words: string[]): string[] {
+  const [first, ...rest] = words;
+  if (first === undefined) throw new WorkloadError('no command given: try `leakprof run app.mjs` or `leakprof run -- npm test`', 2);
+  const ext = extname(first);
+  if (SCRIPT_EXTENSIONS.has(ext) || ext === '.ts' || ext === '.mts') {
+    if (!existsSync(first)) throw new WorkloadError(`script not found: ${first} (check the path; it is relative to ${process.cwd()})`, 2);
+    if (ext === '.ts' || ext === '.mts') {
+      throw new WorkloadError(`${first} is TypeScript: run it through a loader, e.g. \`leakprof run -- npx tsx ${first}\`, or compile it first`, 2);
+    }
+    return [process.execPath, first, ...rest];
+  }
+  if (basename(first) === 'node') return [process.execPath, ...rest];
+  return words;
+}
+
+export function addReportOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--debug <level>', 'text detail: 1 groups by creation stack with counts, 2 lists every resource').choices(['1', '2']).default('1'))
+    .option('--json', 'write the report as JSON to stdout (the workload keeps its own stdout only if you use -o instead)')
+    .option('-o, --output <file>', 'write the report to a file: JSON if it ends in .json, else text')
+    .option('--internals', "show Node's internal and node_modules frames, and Node's own resources")
+    .option('--no-summary', 'leave out the per-type summary table');
+}
+
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .summary('run a command under leakprof and report what it left alive')
+    .description(
+      'Runs a Node command (a script, `npm test`, anything that starts Node) with every Node process instrumented,\n' +
+        'and when it ends prints what is still alive — timers, sockets, servers, watchers, child processes —\n' +
+        'grouped by the stack that created it, largest group first. The workload\'s stdout, stderr and exit code\n' +
+        'are its own; the report goes to stderr (or --json / -o).',
+    )
+    .argument('<command...>', 'a script (app.mjs) or a command after -- (-- npm test)')
+    .option('--timeout <duration>', 'end the workload after this long (e.g. 30s): dump what keeps it alive, SIGTERM it, exit 124')
+    .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
+    .option('--every <duration>', 'also print a report this often while the workload runs')
+    .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
+    .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
+    .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
+    .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
+    .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');
+  addReportOptions(cmd);
+  cmd.passThroughOptions();
+  cmd.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  $ leakprof run fixtures/client-per-request/leaky.mjs\n' +
+      '  $ leakprof run -- node server.js --port 0\n' +
+      '  $ leakprof run --timeout 30s -- npm test\n' +
+      '  $ leakprof run --json -- node app.mjs > report.json\n' +
+      '\nWhile it runs: `kill -USR2 <leakprof pid>` prints a report on demand; Ctrl-C prints one and stops.\n' +
+      'Exit code: the workload\'s own; 124 after --timeout; 2 for leakprof\'s own errors.',
+  );
+  cmd.action(async (words: string[], flags: RunFlags) => {
+    const command = resolveCommand(words);
+    const result = await runWorkload({
+      command,
+      timeoutMs: flags.timeout ? parseDuration(flags.timeout) : undefined,
+      graceMs: parseDuration(flags.grace),
+      everyMs: flags.every ? parseDuration(flags.every) : undefined,
+      stackMode: flags.stacks,
+      stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
+      stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),
+      maxEntries: positiveInt(flags.maxEntries, '--max-entries'),
+      keepSpool: flags.keepSpool,
+      onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
+    });
+    emitReport(result.report, flags);
+    finish(result, command);
+  });
+  return cmd;
+}
+
+export function renderText(report: Report, flags: ReportFlags, colored = true): string {
+  return renderReport(report, {
+    debug: flags.debug === '2' ? 2 : 1,
+    internals: Boolean(flags.internals),
+    summary: flags.summary,
+    colors: colored ? colorsFor(process.stderr) : plain,
+  });
+}
+
+/** Writes the report where the flags say: stderr text by default, JSON to stdout, or a file. */
+export function emitReport(report: Report, flags: ReportFlags): void {
+  if (flags.output) {
+    const json = flags.output.endsWith('.json');
+    writeFileSync(flags.output, json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, flags, false));
+    process.stderr.write(`leakprof: report written to ${flags.output}\n`);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (!flags.output && !flags.json) process.stderr.write(renderText(report, flags));
+}
+
+/** Leaves leakprof the way the workload left: same exit code, same signal. */
+function finish(result: RunResult, command: string[]): void {
+  if (result.report.processes.length === 0 && result.exitCode === 0) {
+    process.stderr.write(`leakprof: no Node.js process ran under leakprof: \`${command[0]}\` is not Node, or it cleared NODE_OPTIONS\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (result.signal) {
+    process.removeAllListeners(result.signal);
+    process.kill(process.pid, result.signal);
+  }
+  process.exitCode = result.exitCode;
+}
+
+export function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new WorkloadError(`${flag} takes a whole number, got "${text}"`, 2);
+  return n;
+}

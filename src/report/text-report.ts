@@ -1,0 +1,167 @@
+/**
+ * The pprof-style text report: `--debug 1` groups by creation stack with counts, largest
+ * first (Go's goroutine profile debug=1); `--debug 2` lists every resource with its state
+ * and age (debug=2). See ../shared/pprof-text-format.md for the Go originals.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report } from './schema.js';
+import { renderSummaryTable } from './summary-table.js';
+import { formatAgeRange, formatDuration } from '../util/duration.js';
+import { plain } from './colors.js';
+
+export interface TextOptions {
+  debug: 1 | 2;
+  /** Show Node's internal frames, dependency frames, and Node's own resources. */
+  internals: boolean;
+  /** Show the per-type summary table. */
+  summary: boolean;
+  colors: ChalkInstance;
+}
+
+const DEFAULTS: TextOptions = { debug: 1, internals: false, summary: true, colors: plain };
+
+export function renderReport(report: Report, options: Partial<TextOptions> = {}): string {
+  const opts = { ...DEFAULTS, ...options };
+  const c = opts.colors;
+  const out: string[] = [];
+  for (const proc of report.processes) out.push(renderProcess(proc, opts));
+  if (report.processes.length === 0) {
+    out.push(c.yellow('leakprof: no Node.js process reported: the command did not start Node, or Node ignored NODE_OPTIONS'));
+  }
+  out.push(outcomeLine(report, c));
+  return out.join('\n') + '\n';
+}
+
+export function outcomeLine(report: Report, c: ChalkInstance): string {
+  const o = report.outcome;
+  const took = formatDuration(report.durationMs);
+  switch (o.kind) {
+    case 'timeout':
+      return c.red(`leakprof: the workload was still running after --timeout; dumped what kept it alive and ended it (${took})`);
+    case 'signal':
+      return c.yellow(`leakprof: the workload ended on ${o.signal} after ${took}`);
+    case 'error':
+      return c.red(`leakprof: ${o.message ?? 'the workload could not be run'}`);
+    default:
+      return o.exitCode === 0 ? c.dim(`leakprof: the workload exited with code 0 after ${took}`) : c.yellow(`leakprof: the workload exited with code ${o.exitCode} after ${took}`);
+  }
+}
+
+export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
+  const c = opts.colors;
+  const lines: string[] = [];
+  const cmd = proc.argv.slice(1).join(' ') || '(unknown command)';
+  lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
+  for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
+  for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
+  if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));
+  for (const x of proc.crossCheck) {
+    lines.push(c.dim(`cross-check: ${x.type}: ${x.collector} tracked ref'd, process.getActiveResourcesInfo() reports ${x.node} ${x.nodeName}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function snapshotWhen(proc: ProcessReport): string {
+  const at = `after ${formatDuration(proc.snapshot.uptimeMs)}`;
+  switch (proc.snapshot.reason) {
+    case 'exit':
+      return `at exit, code ${proc.snapshot.exitCode ?? '?'}, ${at}`;
+    case 'signal':
+      return `on ${proc.snapshot.signal ?? 'a signal'}, ${at}`;
+    case 'heartbeat':
+      return `last heartbeat, ${at}`;
+    default:
+      return `${proc.snapshot.reason}, ${at}`;
+  }
+}
+
+/** Groups a report shows by default: the user's, not Node's own (--internals shows those too). */
+export function visibleGroups(profile: ProfileReport, internals: boolean): GroupReport[] {
+  return internals ? profile.groups : profile.groups.filter((g) => !g.internal && !g.benign);
+}
+
+function renderProfile(profile: ProfileReport, proc: ProcessReport, opts: TextOptions): string {
+  const c = opts.colors;
+  const shown = visibleGroups(profile, opts.internals);
+  const hidden = profile.groups.length - shown.length;
+  const hiddenCount = profile.groups.reduce((n, g) => n + g.count, 0) - shown.reduce((n, g) => n + g.count, 0);
+  const lines = [c.bold(`${profile.name} profile: total ${profile.total}`)];
+  if (opts.debug === 2) {
+    for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts), '');
+  } else {
+    for (const group of shown) lines.push(renderGroup(group, proc, opts), '');
+  }
+  if (hidden > 0) {
+    lines.push(c.dim(`(${hiddenCount} of Node's own or never-leaking resources in ${hidden} group(s) not shown; --internals shows them)`));
+  }
+  return lines.join('\n');
+}
+
+function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions): string {
+  const c = opts.colors;
+  const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
+  const lines = [`${c.bold(String(group.count))} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}`];
+  if (group.frames === null) {
+    const t = proc.summary.find((s) => s.type === group.type);
+    const why = proc.stackMode === 'none' ? 'stacks are off (--stacks none)' : `stacks are sampled for busy kinds (${t?.stacked ?? 0} of ${t?.created ?? 0} ${group.type} created got one)`;
+    lines.push(c.dim(`#\t(no creation stack: ${why}; rerun with --stacks all to locate every one)`));
+  } else {
+    lines.push(...renderFrames(group.frames, group.top, group.source, opts));
+  }
+  if (group.createdBy) {
+    const by = group.createdBy;
+    const at = by.top ? `${by.top.function} at ${by.top.file}:${by.top.line}:${by.top.column}` : 'an async ancestor';
+    lines.push(`#\tcreated by ${at} in async ${by.asyncId}`);
+    if (!group.top && group.source) lines.push(c.dim(`#\t\t| ${group.source}`));
+  }
+  const details = summarizeDetails(group);
+  if (details) lines.push(c.dim(`#\t${details}`));
+  if (group.hint && !group.benign && !group.internal) lines.push(c.green(`#\thint: ${group.hint}`));
+  if (group.benign && opts.internals) lines.push(c.dim(`#\tnot a leak: ${group.benign}`));
+  return lines.join('\n');
+}
+
+function renderFrames(frames: FrameReport[], top: FrameReport | null, source: string | undefined, opts: TextOptions): string[] {
+  const c = opts.colors;
+  // As Go hides the runtime's frames: only the user's, unless that would hide everything.
+  const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
+  return shown.map((f) => {
+    const where = `${f.file}:${f.line}:${f.column}`;
+    const fn = f.async ? `async ${f.function}` : f.function;
+    const line = `#\t${f.kind === 'user' ? where : c.dim(where)}\t${fn}`;
+    if (f === top && source) return `${line}\t${c.dim(`| ${source}`)}`;
+    return f.evalOrigin ? `${line}\t${c.dim(`(${f.evalOrigin})`)}` : line;
+  });
+}
+
+/** Details shared by every entry of the group, or the first few values when they differ. */
+function summarizeDetails(group: GroupReport): string | undefined {
+  const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback'];
+  const parts: string[] = [];
+  for (const key of keys) {
+    const values = [...new Set(group.entries.map((e) => e.details?.[key]).filter((v) => v !== undefined).map(String))];
+    if (values.length === 0) continue;
+    const shownValues = values.slice(0, 3).join(', ') + (values.length > 3 ? `, … (${values.length} distinct)` : '');
+    parts.push(`${key}: ${shownValues}`);
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], opts: TextOptions): string {
+  const c = opts.colors;
+  const detail = entry.details
+    ? ' ' + Object.entries(entry.details).map(([k, v]) => `${k}=${v}`).join(' ')
+    : '';
+  const lines = [`${c.bold(`handle ${entry.id}`)} [${group.label}, ${group.state}, ${formatDuration(entry.ageMs)}]:${c.dim(detail)}`];
+  const frames = group.frames ?? [];
+  const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
+  for (const f of shown) lines.push(`${f.async ? 'async ' : ''}${f.function}(...)`, `\t${f.file}:${f.line}:${f.column}`);
+  if (group.frames === null) lines.push(c.dim('(no creation stack; --stacks all)'));
+  if (group.createdBy?.top) {
+    const t = group.createdBy.top;
+    lines.push(`created by ${t.function} in async ${group.createdBy.asyncId}`, `\t${t.file}:${t.line}:${t.column}`);
+  } else if (entry.trigger > 0) {
+    lines.push(c.dim(`triggered by async ${entry.trigger}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,274 @@
+/**
+ * Runs a command under leakprof: every Node process it starts is instrumented through
+ * NODE_OPTIONS, the child's stdio, exit code and signals stay the user's, and at the end
+ * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildProcessReport } from '../analyse/build-report.js';
+import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
+import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
+import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
+import { newestSnapshot, readSpool, type ProcessSpool } from '../transport/spool-reader.js';
+import { toolVersion } from '../version.js';
+
+const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
+
+export class WorkloadError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunOptions {
+  /** The command and its arguments, as the user typed them. */
+  command: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** End the workload after this long: dump what keeps it alive, SIGTERM, then SIGKILL. */
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL. */
+  graceMs?: number;
+  /** Ask for a snapshot this often and hand it to onPeriodic. */
+  everyMs?: number;
+  stackMode?: StackMode;
+  stackDepth?: number;
+  stackBudget?: number;
+  maxEntries?: number;
+  heartbeatMs?: number;
+  /** 'inherit' (default) leaves the workload's stdio untouched. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof. */
+  onPeriodic?: (report: Report) => void;
+  /** Forward SIGINT/SIGTERM/SIGHUP sent to leakprof to the workload (on by default). */
+  forwardSignals?: boolean;
+  /** Keep the spool folder (for debugging leakprof). */
+  keepSpool?: boolean;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface RunResult {
+  report: Report;
+  /** The exit code leakprof should leave with: the workload's own, 124 on --timeout. */
+  exitCode: number;
+  /** The signal that ended the workload, to re-raise on leakprof itself. */
+  signal: NodeJS.Signals | null;
+}
+
+const REQUEST_WAIT_MS = 1500;
+
+export async function runWorkload(options: RunOptions): Promise<RunResult> {
+  if (options.command.length === 0) throw new WorkloadError('no command to run: give a script or `-- command args…`', 2);
+  const cwd = options.cwd ?? process.cwd();
+  const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
+  const config: CollectorConfig = {
+    ...DEFAULT_COLLECTOR_CONFIG,
+    spool,
+    stackMode: options.stackMode ?? DEFAULT_COLLECTOR_CONFIG.stackMode,
+    stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,
+    stackBudget: options.stackBudget ?? DEFAULT_COLLECTOR_CONFIG.stackBudget,
+    maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
+  };
+  const baseEnv = options.env ?? process.env;
+  const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };
+  const startedAt = Date.now();
+  const [file, ...args] = options.command as [string, ...string[]];
+
+  const child = spawn(file, args, { cwd, env, stdio: options.stdio ?? 'inherit' });
+  options.onSpawn?.(child);
+  const supervisor = new Supervisor(child, spool, config.signal as NodeJS.Signals);
+  const cleanups: Array<() => void> = [];
+
+  let outcomeKind: Outcome['kind'] = 'exit';
+  let blocked = new Set<number>();
+
+  const periodic = async (): Promise<void> => {
+    if (!options.onPeriodic) return;
+    const { blocked: late } = await supervisor.requestSnapshots();
+    options.onPeriodic(assemble(late, { kind: 'exit', exitCode: null, signal: null }));
+  };
+  const assemble = (late: Set<number>, outcome: Outcome): Report => ({
+    schema: REPORT_SCHEMA,
+    tool: { name: 'leakprof', version: toolVersion() },
+    command: options.command,
+    cwd,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    outcome,
+    processes: collectProcesses(readSpool(spool), cwd, late),
+  });
+
+  if (options.everyMs && options.everyMs > 0) {
+    const every = setInterval(() => void periodic(), options.everyMs);
+    cleanups.push(() => clearInterval(every));
+  }
+  const onUsr2 = (): void => void periodic();
+  process.on('SIGUSR2', onUsr2);
+  cleanups.push(() => process.off('SIGUSR2', onUsr2));
+
+  if (options.forwardSignals !== false) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      // The child usually gets a terminal's Ctrl-C itself; forwarding covers `kill <leakprof pid>`.
+      const forward = (): void => {
+        outcomeKind = 'signal';
+        supervisor.signalAll(signal);
+      };
+      process.on(signal, forward);
+      cleanups.push(() => process.off(signal, forward));
+    }
+  }
+
+  let timedOut = false;
+  if (options.timeoutMs && options.timeoutMs > 0) {
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void (async () => {
+        const result = await supervisor.requestSnapshots();
+        blocked = result.blocked;
+        supervisor.terminate(options.graceMs ?? 2000);
+      })();
+    }, options.timeoutMs);
+    cleanups.push(() => clearTimeout(timer));
+  }
+
+  let exit: { code: number | null; signal: NodeJS.Signals | null };
+  try {
+    exit = await supervisor.exited;
+  } catch (error) {
+    for (const cleanup of cleanups) cleanup();
+    rmSync(spool, { recursive: true, force: true });
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new WorkloadError(`command not found: ${file} (is it installed and on PATH?)`, 127);
+    if (err.code === 'EACCES') throw new WorkloadError(`cannot run ${file}: permission denied`, 126);
+    throw new WorkloadError(`cannot run ${file}: ${err.message}`, 2);
+  }
+  for (const cleanup of cleanups) cleanup();
+  await supervisor.pendingRequest;
+  if (timedOut) outcomeKind = 'timeout';
+  else if (exit.signal) outcomeKind = 'signal';
+
+  const outcome: Outcome = { kind: outcomeKind, exitCode: exit.code, signal: exit.signal };
+  const report = assemble(blocked, outcome);
+  if (!options.keepSpool) rmSync(spool, { recursive: true, force: true });
+  const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
+  return { report, exitCode, signal: timedOut ? null : exit.signal };
+}
+
+function collectProcesses(spools: Map<number, ProcessSpool>, cwd: string, blocked: Set<number>): ProcessReport[] {
+  const out: ProcessReport[] = [];
+  for (const spool of [...spools.values()].sort((a, b) => (a.hello?.process.startedAt ?? 0) - (b.hello?.process.startedAt ?? 0))) {
+    const report = buildProcessReport(spool, { cwd, blocked });
+    if (report) out.push(report);
+  }
+  return out;
+}
+
+/** The running workload: its process, the instrumented processes it started, and how to ask them for snapshots. */
+class Supervisor {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  pendingRequest: Promise<unknown> = Promise.resolve();
+  private done = false;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly spool: string,
+    private readonly requestSignal: NodeJS.Signals,
+  ) {
+    this.exited = new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        this.done = true;
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  /** Instrumented processes that are still running. */
+  livePids(): number[] {
+    const pids: number[] = [];
+    for (const spool of readSpool(this.spool).values()) {
+      if (!spool.hello) continue;
+      if (spool.snapshots.some((s) => s.reason === 'exit')) continue;
+      if (isRunning(spool.pid)) pids.push(spool.pid);
+    }
+    return pids;
+  }
+
+  /** Asks every live instrumented process for a snapshot and waits for the answers; those that do not answer are blocked. */
+  async requestSnapshots(): Promise<{ blocked: Set<number> }> {
+    const request = (async () => {
+      const before = new Map<number, number>();
+      for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
+      const pids = this.livePids();
+      for (const pid of pids) trySignal(pid, this.requestSignal);
+      const waiting = new Set(pids);
+      const deadline = Date.now() + REQUEST_WAIT_MS;
+      while (waiting.size > 0 && Date.now() < deadline) {
+        await delay(50);
+        const spools = readSpool(this.spool);
+        for (const pid of [...waiting]) {
+          const spool = spools.get(pid);
+          const answered = spool?.snapshots.some((s) => s.seq > (before.get(pid) ?? 0) && s.reason !== 'heartbeat');
+          if (answered || !isRunning(pid)) waiting.delete(pid);
+        }
+      }
+      return { blocked: waiting };
+    })();
+    this.pendingRequest = request;
+    return request;
+  }
+
+  signalAll(signal: NodeJS.Signals): void {
+    if (!this.done) this.child.kill(signal);
+  }
+
+  /** SIGTERM the command and every instrumented process, then SIGKILL whatever is left after the grace period. */
+  terminate(graceMs: number): void {
+    const pids = this.livePids();
+    if (!this.done) this.child.kill('SIGTERM');
+    for (const pid of pids) trySignal(pid, 'SIGTERM');
+    const timer = setTimeout(() => {
+      if (!this.done) this.child.kill('SIGKILL');
+      for (const pid of pids) trySignal(pid, 'SIGKILL');
+    }, graceMs);
+    timer.unref();
+    void this.exited.then(() => {
+      // Grandchildren may outlive the command; do not leave them behind.
+      for (const pid of pids) if (isRunning(pid)) trySignal(pid, 'SIGKILL');
+      clearTimeout(timer);
+    });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR2: 12 };
+  return numbers[signal] ?? 1;
+}
