@@ -74,6 +74,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     }
     let seen = -1;
     const heartbeat = setInterval(() => {
+      collector.table.tick();
       if (collector.table.changes === seen) return;
       seen = collector.table.changes;
       writer.writeLatest(collector.snapshot('heartbeat'));

@@ -1,10 +1,11 @@
-/** What the collector needs to know about each async_hooks type, in one place. */
+/** What the collector needs to know about each async_hooks type, decided once per type at its first init. */
+import { AsyncResource } from 'node:async_hooks';
 
 /** Run-once kinds that cannot outlive the current turn of the loop: counted, never tracked one by one. */
 export const EPHEMERAL_TYPES = new Set(['TickObject', 'Immediate', 'Microtask', 'PROMISE']);
 
 /** Rare, long-lived kinds: every one gets a creation stack, whatever the budget. */
-export const ALWAYS_STACKED_TYPES = new Set([
+const ALWAYS_STACKED_TYPES = new Set([
   'TCPSERVERWRAP',
   'PIPESERVERWRAP',
   'UDPWRAP',
@@ -18,15 +19,41 @@ export const ALWAYS_STACKED_TYPES = new Set([
   'HTTPSERVER',
   'DNSCHANNEL',
   'ELDHISTOGRAM',
+  'FILEHANDLE',
 ]);
 
-/**
- * Kinds whose `destroy` Node emits when they close, not when they are collected: holding
- * them strongly until then costs nothing extra. Anything else is held through a WeakRef
- * so that leakprof never keeps a user's object alive.
- */
-export function destroyedOnClose(type: string): boolean {
-  return type === 'Timeout' || type.endsWith('WRAP') || type.startsWith('FSREQ') || type === 'WORKER';
+/** Exact bookkeeping and policy for one async_hooks type. */
+export interface TypeState {
+  readonly type: string;
+  created: number;
+  stacked: number;
+  /** Every one gets a stack (rare, long-lived kinds). */
+  readonly alwaysStacked: boolean;
+  /**
+   * Tracked one by one: things that can keep the loop alive or hold an fd (native handles,
+   * requests, timers). JavaScript-level AsyncResources of libraries are only counted:
+   * they keep nothing alive by themselves, and a WeakRef each would cost more than they tell.
+   */
+  readonly tracked: boolean;
+  /**
+   * Held through a WeakRef: Node emits their destroy only when they are collected (a
+   * FileHandle nobody closed), so a strong reference would keep them, and their fd, alive.
+   */
+  readonly weak: boolean;
+}
+
+export function classifyType(type: string, resource: object): TypeState {
+  const jsLevel = resource instanceof AsyncResource;
+  const tracked = !EPHEMERAL_TYPES.has(type) && !jsLevel;
+  const deterministic = type === 'Timeout' || type.endsWith('WRAP') || type.startsWith('FSREQ') || type === 'WORKER';
+  return {
+    type,
+    created: 0,
+    stacked: 0,
+    alwaysStacked: ALWAYS_STACKED_TYPES.has(type),
+    tracked,
+    weak: tracked && !deterministic,
+  };
 }
 
 /** A repeating timer (setInterval) is known at init: Node sets `_repeat` before it emits init. */

@@ -1,36 +1,48 @@
 /**
  * Live resources of one process: exact counts per type, and one small record per live
- * resource (its type, creation time, interned stack id and a handle on the object for
- * the liveness and detail checks made at snapshot time).
+ * tracked resource (creation time, interned stack id, the object for the liveness and
+ * detail checks made at snapshot time). This runs on every async resource the workload
+ * creates: keep it allocation-light.
  */
-import type { WireTypeCount } from '../transport/messages.js';
+import type { StackMode, WireTypeCount } from '../transport/messages.js';
 import { isOwnActivity } from './own-activity.js';
-import { ALWAYS_STACKED_TYPES, EPHEMERAL_TYPES, destroyedOnClose, isInterval } from './resource-kinds.js';
+import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
 import type { StackTable } from './stack-table.js';
-import type { StackMode } from '../transport/messages.js';
 
-export interface LiveRecord {
-  readonly type: string;
-  readonly createdAt: number;
-  readonly trigger: number;
-  readonly stack: number;
-  readonly createdBy: number;
-  readonly createdByAsync: number;
-  /** The resource itself, or a WeakRef to it for kinds destroyed only on collection. */
-  readonly target: object;
-  readonly weak: boolean;
-  readonly count: WireTypeCount;
+export class LiveRecord {
+  constructor(
+    readonly kind: TypeState,
+    readonly createdAt: number,
+    readonly trigger: number,
+    readonly stack: number,
+    /** Index into ResourceTable.ancestors, or -1. */
+    readonly createdBy: number,
+    /** The resource itself, or a WeakRef to it (TypeState.weak). */
+    readonly target: object,
+  ) {}
 }
+
+/** Go's "created by": the ancestor (by async trigger) whose stack has user code. */
+export interface Ancestor {
+  stack: number;
+  asyncId: number;
+}
+
+const CLOCK_EVERY = 64;
 
 export class ResourceTable implements ResourceListener {
   readonly live = new Map<number, LiveRecord>();
-  readonly counts = new Map<string, WireTypeCount>();
+  readonly kinds = new Map<string, TypeState>();
+  readonly ancestors: Ancestor[] = [];
+  private readonly ancestorIds = new Map<string, number>();
   /** Bumped on every tracked init/destroy: the heartbeat skips writing when nothing changed. */
   changes = 0;
   boundary: StackBoundary | undefined;
   private readonly budget: StackBudget;
+  private inits = 0;
+  private clock = performance.now();
 
   constructor(
     private readonly stacks: StackTable,
@@ -42,60 +54,64 @@ export class ResourceTable implements ResourceListener {
 
   init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (isOwnActivity()) return;
-    let count = this.counts.get(type);
-    if (count === undefined) {
-      count = { created: 0, live: 0, stacked: 0 };
-      this.counts.set(type, count);
+    let kind = this.kinds.get(type);
+    if (kind === undefined) {
+      kind = classifyType(type, resource);
+      this.kinds.set(type, kind);
     }
-    count.created++;
-    if (EPHEMERAL_TYPES.has(type)) return;
-    count.live++;
+    kind.created++;
+    if (!kind.tracked) return;
     this.changes++;
 
     let stack = -1;
-    if (this.mode === 'all' || (this.mode === 'auto' && (ALWAYS_STACKED_TYPES.has(type) || isInterval(type, resource) || this.budget.take()))) {
+    if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || this.budget.take()))) {
       stack = this.stacks.capture(this.boundary!);
-      if (stack >= 0) count.stacked++;
+      if (stack >= 0) kind.stacked++;
     }
-    let createdBy = -1;
-    let createdByAsync = -1;
-    if (stack >= 0 && !this.stacks.hasUserFrame[stack]) {
-      // Go's "created by": created inside a library or a callback; blame the nearest ancestor that has user code.
-      const parent = this.live.get(triggerAsyncId);
-      if (parent !== undefined) {
-        if (parent.stack >= 0 && this.stacks.hasUserFrame[parent.stack]) {
-          createdBy = parent.stack;
-          createdByAsync = triggerAsyncId;
-        } else if (parent.createdBy >= 0) {
-          createdBy = parent.createdBy;
-          createdByAsync = parent.createdByAsync;
-        }
-      }
-    }
-    const weak = !destroyedOnClose(type);
-    this.live.set(asyncId, {
-      type,
-      createdAt: performance.now(),
-      trigger: triggerAsyncId,
-      stack,
-      createdBy,
-      createdByAsync,
-      target: weak ? new WeakRef(resource) : resource,
-      weak,
-      count,
-    });
+    // A clock read costs as much as the rest of this function: take it for stacked (rare) resources and every 64th other.
+    const createdAt = stack >= 0 || ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
+    const createdBy = stack >= 0 && !this.stacks.hasUserFrame[stack] ? this.ancestorOf(triggerAsyncId) : -1;
+    this.live.set(asyncId, new LiveRecord(kind, createdAt, triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource));
   }
 
   destroy(asyncId: number): void {
-    const record = this.live.get(asyncId);
-    if (record === undefined) return;
-    this.live.delete(asyncId);
-    record.count.live--;
-    this.changes++;
+    if (this.live.delete(asyncId)) this.changes++;
+  }
+
+  /** Refreshes the coarse clock (the heartbeat calls it, so idle gaps do not age new resources). */
+  tick(): void {
+    this.clock = performance.now();
+  }
+
+  private ancestorOf(triggerAsyncId: number): number {
+    const parent = this.live.get(triggerAsyncId);
+    if (parent === undefined) return -1;
+    if (parent.stack >= 0 && this.stacks.hasUserFrame[parent.stack]) return this.internAncestor(parent.stack, triggerAsyncId);
+    return parent.createdBy;
+  }
+
+  private internAncestor(stack: number, asyncId: number): number {
+    const key = `${stack}:${asyncId}`;
+    let id = this.ancestorIds.get(key);
+    if (id === undefined) {
+      id = this.ancestors.length;
+      this.ancestors.push({ stack, asyncId });
+      this.ancestorIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Exact counts per type; live counts are taken from the records. */
+  typeCounts(): Record<string, WireTypeCount> {
+    const live = new Map<TypeState, number>();
+    for (const record of this.live.values()) live.set(record.kind, (live.get(record.kind) ?? 0) + 1);
+    const out: Record<string, WireTypeCount> = {};
+    for (const [type, kind] of this.kinds) out[type] = { created: kind.created, live: live.get(kind) ?? 0, stacked: kind.stacked };
+    return out;
   }
 
   /** The resource behind a record, or undefined once it was collected. */
   static resolve(record: LiveRecord): object | undefined {
-    return record.weak ? (record.target as WeakRef<object>).deref() : record.target;
+    return record.kind.weak ? (record.target as WeakRef<object>).deref() : record.target;
   }
 }

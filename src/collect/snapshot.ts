@@ -30,19 +30,21 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       ctx.table.destroy(asyncId);
       continue;
     }
-    if (!isAlive(record.type, resource)) continue;
-    const { label, state, details } = describe(record.type, resource, now);
+    const type = record.kind.type;
+    if (!isAlive(type, resource)) continue;
+    const { label, state, details } = describe(type, resource, now);
     const key = `${label}\u0000${state}\u0000${record.stack}\u0000${record.createdBy}`;
     const ageMs = Math.max(0, Math.round(now - record.createdAt));
     let sample = groups.get(key);
+    const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
     if (sample === undefined) {
       sample = {
-        type: record.type,
+        type,
         label,
         state,
         stack: record.stack,
-        createdBy: record.createdBy,
-        createdByAsync: record.createdByAsync,
+        createdBy: ancestor?.stack ?? -1,
+        createdByAsync: ancestor?.asyncId ?? -1,
         count: 0,
         ageMinMs: ageMs,
         ageMaxMs: ageMs,
@@ -78,8 +80,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     }
   }
   const handles: WireProfile = { name: 'handles', total, samples };
-  const typeCounts: SnapshotMessage['typeCounts'] = {};
-  for (const [type, count] of ctx.table.counts) typeCounts[type] = { ...count };
+  const typeCounts = ctx.table.typeCounts();
   const memory = process.memoryUsage();
 
   return {
