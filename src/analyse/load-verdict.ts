@@ -1,0 +1,51 @@
+/** The one-line conclusion on a built-in load run: memory trend, compressor growth, and the handles that kept it alive. */
+import type { BuiltinLoadRun } from '../supervise/run-builtin-load.js';
+import type { GroupReport } from '../report/schema.js';
+import { formatBytes } from '../util/bytes.js';
+
+export interface LoadVerdict {
+  variant: string;
+  leaking: boolean;
+  /** Heap growth after GC, bytes per minute, over the second half of the run. */
+  slopeBytesPerMin: number | null;
+  memoryGrowing: boolean;
+  compressorItems: number | null;
+  /** Handles still keeping the process alive after the load ended. */
+  leakedHandles: GroupReport[];
+  line: string;
+}
+
+/** Growth below this is noise on a 10 s run: V8's heap moves by a few MB per minute on its own. */
+export const FLAT_SLOPE_BYTES_PER_MIN = 4 * 1024 * 1024;
+
+export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
+  const main = run.report.processes[0];
+  const groups = main?.profiles.find((p) => p.name === 'handles')?.groups ?? [];
+  const leakedHandles = run.exitedByItself ? [] : groups.filter((g) => g.keepsAlive && !g.internal && !g.benign);
+  const slope = run.result ? run.result.slopeBytesPerMin : null;
+  const memoryGrowing = slope !== null && slope > FLAT_SLOPE_BYTES_PER_MIN;
+  const leaking = memoryGrowing || leakedHandles.length > 0;
+  const parts: string[] = [];
+  if (slope === null) parts.push('no memory figures (the workload did not finish)');
+  else parts.push(memoryGrowing ? `+${formatBytes(slope)}/min heap after GC` : `flat heap (${slope >= 0 ? '+' : ''}${formatBytes(slope)}/min, within noise)`);
+  if (run.result) parts.push(`compressor labels ${run.result.compressorItems.toLocaleString('en-US')}${memoryGrowing ? ' and rising' : ''}`);
+  if (leakedHandles.length > 0) {
+    const count = leakedHandles.reduce((n, g) => n + g.count, 0);
+    const where = leakedHandles
+      .slice(0, 2)
+      .map((g) => `${g.label}${g.top ? ` at ${g.top.file}:${g.top.line}` : ''}`)
+      .join(', ');
+    parts.push(`${count} handle(s) kept it alive after the load ended: ${where}`);
+  } else {
+    parts.push(run.exitedByItself ? 'exited by itself, 0 leaked handles' : 'did not exit, but nothing of its own held it');
+  }
+  return {
+    variant: run.options.variant,
+    leaking,
+    slopeBytesPerMin: slope,
+    memoryGrowing,
+    compressorItems: run.result?.compressorItems ?? null,
+    leakedHandles,
+    line: `${run.options.variant}: ${parts.join('; ')}`,
+  };
+}

@@ -1,0 +1,38 @@
+/** Options shared by `leakprof load` and `leakprof demo`: the shape of the synthetic load. */
+import { Command } from 'commander';
+import { WorkloadError } from '../supervise/run-workload.js';
+import { positiveInt } from './run.js';
+
+export interface LoadFlags {
+  series: string;
+  labels: string;
+  churn: string;
+  concurrency: string;
+  http?: boolean;
+}
+
+export function addLoadShapeOptions(cmd: Command, defaults: { series: string; churn: string }): Command {
+  return cmd
+    .option('--series <n>', 'series pushed each tick', defaults.series)
+    .option('--labels <n>', 'labels per series', '10')
+    .option('--churn <rate>', 'series replaced per second by ones with a fresh label value (e.g. 2000/s)', defaults.churn)
+    .option('--concurrency <n>', 'concurrent pushes (HTTP: pool connections)', '4')
+    .option('--http', 'run the aggregator as an HTTP service on loopback and push to it with an undici Pool');
+}
+
+/** `2000/s`, `2000` → 2000 per second. */
+export function parseRate(text: string): number {
+  const match = /^(\d+)(?:\/s)?$/.exec(text.trim());
+  if (!match) throw new WorkloadError(`--churn takes a rate such as 2000/s, got "${text}"`, 2);
+  return Number(match[1]);
+}
+
+export function loadShape(flags: LoadFlags) {
+  return {
+    series: positiveInt(flags.series, '--series'),
+    labelsPerSeries: positiveInt(flags.labels, '--labels'),
+    churnPerSec: parseRate(flags.churn),
+    concurrency: Math.max(1, positiveInt(flags.concurrency, '--concurrency')),
+    http: Boolean(flags.http),
+  };
+}
