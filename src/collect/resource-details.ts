@@ -52,6 +52,8 @@ function refState(resource: HandleLike): string {
 /** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
 export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
+  // A closed fs/promises FileHandle is destroyed only when collected; its fd goes negative at close.
+  if (type === 'FILEHANDLE') return !(typeof (resource as HandleLike).fd === 'number' && (resource as HandleLike).fd! < 0);
   return true;
 }
 
