@@ -3,6 +3,7 @@
  * path): a timer's delay and next fire, a socket's addresses, a child's pid and command.
  * Everything here reads public API where Node has one, and guards every access.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { WireDetails } from '../transport/messages.js';
 
 export interface Description {
@@ -51,6 +52,8 @@ function refState(resource: HandleLike): string {
 /** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
 export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
+  // A closed fs/promises FileHandle is destroyed only when collected; its fd goes negative at close.
+  if (type === 'FILEHANDLE') return !(typeof (resource as HandleLike).fd === 'number' && (resource as HandleLike).fd! < 0);
   return true;
 }
 
@@ -80,6 +83,9 @@ export function describe(type: string, resource: object, now: number): Descripti
 
 function pendingOrRef(type: string, resource: HandleLike): string {
   if (typeof resource.hasRef === 'function') return refState(resource);
+  // A JavaScript AsyncResource (undici's UNDICI_REQUEST, a library's own type) is an object, not
+  // a libuv handle or request: it lives as long as JavaScript holds it and never keeps the loop alive.
+  if (resource instanceof AsyncResource) return 'object';
   // Requests (fs, dns, connect, write…) keep the loop alive while they are pending.
   return /REQ|WRAP$/.test(type) ? 'pending' : 'active';
 }

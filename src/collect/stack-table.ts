@@ -24,6 +24,9 @@ function safePath(url: string): string {
   }
 }
 
+/** How deep the second look goes for a stack whose first `depth` frames are all Node's or a library's. */
+const DEEP_LIMIT = 64;
+
 type CallSite = NodeJS.CallSite & { isAsync?(): boolean; getScriptNameOrSourceURL?(): string | null };
 
 export class StackTable {
@@ -31,18 +34,35 @@ export class StackTable {
   readonly frames: WireFrame[][] = [];
   readonly hasUserFrame: boolean[] = [];
   private readonly prepare: (error: Error, sites: CallSite[]) => number;
+  private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
 
   constructor(private readonly depth: number) {
     this.prepare = (_error, sites) => this.intern(sites);
+    this.prepareToUser = (_error, sites) => {
+      const user = sites.findIndex((site) => isUserFile(site.getFileName() ?? (site.isEval() ? '<anonymous>' : 'node:')));
+      return this.intern(user < 0 ? sites : sites.slice(0, Math.max(this.depth, user + 1)));
+    };
   }
 
-  /** Captures the current stack, cut at `boundary`, and returns its interned id. */
+  /**
+   * Captures the current stack, cut at `boundary`, and returns its interned id. A stack
+   * that fills `depth` with library and Node frames only (a socket opened deep inside an
+   * HTTP client) is taken again, deeper, and kept down to its first user frame: that
+   * frame is the one a report needs.
+   */
   capture(boundary: StackBoundary): number {
+    const id = this.take(boundary, this.depth, false);
+    if (id < 0 || this.hasUserFrame[id] || this.frames[id]!.length < this.depth) return id;
+    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT), true);
+    return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
+  }
+
+  private take(boundary: StackBoundary, limit: number, toUser: boolean): number {
     const ErrorCtor = Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const savedPrepare = ErrorCtor.prepareStackTrace;
     const savedLimit = Error.stackTraceLimit;
-    ErrorCtor.prepareStackTrace = this.prepare;
-    Error.stackTraceLimit = this.depth;
+    ErrorCtor.prepareStackTrace = toUser ? this.prepareToUser : this.prepare;
+    Error.stackTraceLimit = limit;
     const holder: { stack?: unknown } = {};
     try {
       Error.captureStackTrace(holder, boundary);
@@ -76,7 +96,9 @@ export class StackTable {
 function toFrame(site: CallSite): WireFrame {
   const frame: WireFrame = {
     fn: functionName(site),
-    file: site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '<anonymous>',
+    // V8 builtins (`new Promise`, `Array.prototype.map`) have no script: they are the runtime's, never the user's.
+    // Eval'd code has none either but is the user's: it keeps `<anonymous>` and its eval origin.
+    file: site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? (site.isEval() ? '<anonymous>' : 'node:<builtin>'),
     line: site.getLineNumber() ?? 0,
     col: site.getColumnNumber() ?? 0,
   };

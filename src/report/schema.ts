@@ -57,7 +57,7 @@ export interface GroupReport {
   type: string;
   /** Type plus what sets this group apart: `Timeout 1000ms repeat`. */
   label: string;
-  /** ref / unref for handles, pending for requests. */
+  /** ref / unref for handles, pending for requests, object for a JavaScript AsyncResource (never keeps the loop alive). */
   state: string;
   ageMinMs: number;
   ageMaxMs: number;
