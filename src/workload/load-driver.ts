@@ -56,7 +56,9 @@ export interface LoadResult {
   /** Pushes skipped because the previous one was still in flight. */
   skippedTicks: number;
   memory: MemorySample[];
+  /** Heap slope over the second half of the run, after warm-up (the fixed variant needs a few rotation periods to plateau). */
   slopeBytesPerMin: number;
+  slopeWholeRunBytesPerMin: number;
 }
 
 export const DEFAULT_LOAD_OUTPUTS = ['total', 'count_samples', 'count_series', 'max'];
@@ -178,6 +180,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
     generation: compressor.generation,
     skippedTicks,
     memory,
-    slopeBytesPerMin: memorySlope(memory),
+    slopeBytesPerMin: memorySlope(memory.filter((m) => m.tMs >= options.durationMs / 2)),
+    slopeWholeRunBytesPerMin: memorySlope(memory),
   };
 }
