@@ -106,7 +106,7 @@ export class Aggregator {
         this.stats.samplesPushed++;
         if (this.dedup) {
           dedupKey ??= dedupKeyOf(outBuf.length, outputKey, inputKey);
-          this.dedup.push([{ key: dedupKey, value: s.value, timestamp: s.timestamp }]);
+          this.dedup.pushOne(dedupKey, s.value, s.timestamp);
         } else {
           this.pushToOutputs(outputKey, inputKey, s.value, s.timestamp, deleteDeadline);
         }

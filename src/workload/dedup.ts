@@ -41,15 +41,17 @@ export class DedupAggr {
   private shards: Array<Map<string, Kept>> = Array.from({ length: DEDUP_SHARDS }, () => new Map());
 
   push(samples: readonly DedupSample[]): void {
-    for (const s of samples) {
-      const shard = this.shards[shardOf(s.key)]!;
-      const prev = shard.get(s.key);
-      if (prev === undefined) {
-        shard.set(s.key, { value: s.value, timestamp: s.timestamp });
-      } else if (newSampleWins(prev, s)) {
-        prev.value = s.value;
-        prev.timestamp = s.timestamp;
-      }
+    for (const s of samples) this.pushOne(s.key, s.value, s.timestamp);
+  }
+
+  pushOne(key: string, value: number, timestamp: number): void {
+    const shard = this.shards[shardOf(key)]!;
+    const prev = shard.get(key);
+    if (prev === undefined) {
+      shard.set(key, { value, timestamp });
+    } else if (newSampleWins(prev, { value, timestamp })) {
+      prev.value = value;
+      prev.timestamp = timestamp;
     }
   }
 

@@ -37,7 +37,7 @@ export function labelKey(label: Label): string {
 
 /** UTF-8 byte length, what Go's `len(string)` counts in the size accounting. */
 export function utf8Length(text: string): number {
-  let n = text.length;
+  const n = text.length;
   // Fast path: pure ASCII is the common case for label names and values.
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text, 'utf8');

@@ -13,7 +13,7 @@ import { runLoad, type LoadOptions } from './load-driver.js';
 const USAGE = `usage: node dist/workload/main.js --variant leaky|fixed [--series 5000] [--labels 10] [--churn 2000]
   [--duration 10s] [--push-interval 250ms] [--concurrency 4] [--interval 1s] [--staleness 2s] [--http] [--stats-file F]`;
 
-function positiveInt(flag: string, text: string): number {
+function nonNegativeInt(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a non-negative integer, got "${text}"`);
   return n;
@@ -43,12 +43,12 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; statsFile
   return {
     options: {
       variant: values.variant,
-      series: positiveInt('series', values.series),
-      labelsPerSeries: positiveInt('labels', values.labels),
-      churnPerSec: positiveInt('churn', values.churn),
+      series: nonNegativeInt('series', values.series),
+      labelsPerSeries: nonNegativeInt('labels', values.labels),
+      churnPerSec: nonNegativeInt('churn', values.churn),
       durationMs: parseDuration(values.duration),
       pushIntervalMs: parseDuration(values['push-interval']),
-      concurrency: positiveInt('concurrency', values.concurrency),
+      concurrency: nonNegativeInt('concurrency', values.concurrency),
       http: values.http,
       intervalMs: parseDuration(values.interval),
       stalenessMs: parseDuration(values.staleness),
