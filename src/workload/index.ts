@@ -1,0 +1,21 @@
+/** leakprof's built-in workload: VictoriaMetrics' labels compressor (leaky and fixed), stream aggregator and a load driver. */
+export { appendUvarint, encodeUvarint, readUvarint, type UvarintRead } from './varint.js';
+export { sortLabels, compareLabels, labelKey, bytesToKey, keyToBytes, METRIC_NAME_LABEL, type Label, type Sample, type Series } from './labels.js';
+export { appendKey, readKeyIndices } from './compressed-key.js';
+export { createCompressor, type LabelsCompressor, type CompressorVariant } from './labels-compressor.js';
+export { LeakyLabelsCompressor } from './labels-compressor-leaky.js';
+export { FixedLabelsCompressor, IDLE_ROTATION_PERIOD_MS } from './labels-compressor-fixed.js';
+export { STALE_NAN, isStaleNaN } from './stale-nan.js';
+export { DedupAggr, newSampleWins, DEDUP_SHARDS, type DedupSample } from './dedup.js';
+export { outputFactory, outputFactories, SUPPORTED_OUTPUTS } from './outputs/registry.js';
+export { quantile } from './outputs/quantiles.js';
+export type { OutputState, OutputEmit, OutputFactory, OutputContext } from './outputs/output-state.js';
+export { resolveAggregatorConfig, type AggregatorConfig, type ResolvedAggregatorConfig } from './aggregator-config.js';
+export { Aggregator, type AggregatorOptions, type AggregatorStats, type PushFunc } from './aggregator.js';
+export { SeriesGenerator, JOBS, type SeriesGeneratorOptions } from './series-generator.js';
+export { mulberry32 } from './prng.js';
+export { formatPromText, parsePromText } from './prom-text.js';
+export { startImportServer, type ImportServer } from './import-server.js';
+export { heapUsedAfterGc, getGc } from './heap-sampler.js';
+export { memorySlope, type MemorySample } from './memory-slope.js';
+export { runLoad, DEFAULT_LOAD_OUTPUTS, type LoadOptions, type LoadProgress, type LoadResult } from './load-driver.js';

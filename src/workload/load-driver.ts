@@ -1,0 +1,186 @@
+/**
+ * The synthetic load: a churning series generator pushing into a stream aggregator (and its labels
+ * compressor) on a schedule, in process or over HTTP, while the heap is sampled once a second.
+ * With the leaky variant heap grows for as long as it runs, and stopping leaves timers behind, so the
+ * process does not exit on its own; with the fixed one heap plateaus and the process exits.
+ */
+import { Pool } from 'undici';
+import { createCompressor, type CompressorVariant } from './labels-compressor.js';
+import { Aggregator } from './aggregator.js';
+import { SeriesGenerator } from './series-generator.js';
+import { heapUsedAfterGc } from './heap-sampler.js';
+import { memorySlope, type MemorySample } from './memory-slope.js';
+import { formatPromText } from './prom-text.js';
+import { startImportServer, type ImportServer } from './import-server.js';
+import type { Series } from './labels.js';
+
+export interface LoadOptions {
+  variant: CompressorVariant;
+  series: number;
+  labelsPerSeries: number;
+  churnPerSec: number;
+  durationMs: number;
+  /** How often every series gets a sample; default 250 ms. */
+  pushIntervalMs?: number;
+  /** Concurrent pushes per tick (HTTP: pool connections). */
+  concurrency: number;
+  http: boolean;
+  /** Aggregation interval; default 1000 ms. */
+  intervalMs?: number;
+  /** Aggregator staleness, hence the fixed compressor's rotation period; default 2000 ms. */
+  stalenessMs?: number;
+  outputs?: string[];
+  seed?: number;
+}
+
+export interface LoadProgress {
+  tMs: number;
+  samplesPushed: number;
+  samplesPerSec: number;
+  series: number;
+  seriesFlushed: number;
+  heapUsed: number;
+  compressorItems: number;
+  compressorBytes: number;
+  generation: number;
+}
+
+export interface LoadResult {
+  variant: CompressorVariant;
+  samplesPushed: number;
+  samplesPerSec: number;
+  seriesFlushed: number;
+  compressorItems: number;
+  compressorBytes: number;
+  generation: number;
+  /** Pushes skipped because the previous one was still in flight. */
+  skippedTicks: number;
+  memory: MemorySample[];
+  /** Heap slope over the second half of the run, after warm-up (the fixed variant needs a few rotation periods to plateau). */
+  slopeBytesPerMin: number;
+  slopeWholeRunBytesPerMin: number;
+}
+
+export const DEFAULT_LOAD_OUTPUTS = ['total', 'count_samples', 'count_series', 'max'];
+
+function chunk<T>(items: T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / parts);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  const pushIntervalMs = options.pushIntervalMs ?? 250;
+  const intervalMs = options.intervalMs ?? 1000;
+  const stalenessMs = options.stalenessMs ?? 2000;
+  const concurrency = Math.max(1, Math.floor(options.concurrency || 1));
+  if (!(options.durationMs > 0)) throw new Error(`durationMs must be positive, got ${options.durationMs}`);
+
+  const generator = new SeriesGenerator({
+    series: options.series,
+    labelsPerSeries: options.labelsPerSeries,
+    churnPerSec: options.churnPerSec,
+    seed: options.seed ?? 1,
+  });
+  const compressor = createCompressor(options.variant);
+  let seriesFlushed = 0;
+  const aggregator = new Aggregator(
+    { interval: intervalMs, stalenessInterval: stalenessMs, by: ['job'], outputs: options.outputs ?? DEFAULT_LOAD_OUTPUTS },
+    { compressor, pushFunc: (out) => (seriesFlushed += out.length) },
+  );
+
+  let server: ImportServer | undefined;
+  let pool: Pool | undefined;
+  if (options.http) {
+    server = await startImportServer((series) => aggregator.push(series));
+    pool = new Pool(server.origin, { connections: concurrency });
+  }
+
+  const pushChunk = async (part: Series[]): Promise<void> => {
+    if (!pool) {
+      aggregator.push(part);
+      return;
+    }
+    const res = await pool.request({
+      path: '/api/v1/import',
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: formatPromText(part),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 204) throw new Error(`import failed with HTTP ${res.statusCode}: ${text.trim()}`);
+  };
+
+  const start = Date.now();
+  const memory: MemorySample[] = [{ tMs: 0, heapUsed: heapUsedAfterGc() }];
+  let samplesPushed = 0;
+  let skippedTicks = 0;
+  let inFlight = false;
+  let failure: Error | undefined;
+
+  const pushTick = (): void => {
+    if (inFlight) {
+      skippedTicks++;
+      return;
+    }
+    const now = Date.now();
+    generator.advance(now - start);
+    const batch = generator.batch(now);
+    inFlight = true;
+    Promise.all(chunk(batch, concurrency).map(pushChunk))
+      .then(() => (samplesPushed += batch.length))
+      .catch((err: Error) => (failure ??= err))
+      .finally(() => (inFlight = false));
+  };
+
+  const progress = (): LoadProgress => {
+    const tMs = Date.now() - start;
+    return {
+      tMs,
+      samplesPushed,
+      samplesPerSec: tMs > 0 ? (samplesPushed * 1000) / tMs : 0,
+      series: generator.seriesCount,
+      seriesFlushed,
+      heapUsed: memory[memory.length - 1]!.heapUsed,
+      compressorItems: compressor.itemsCount(),
+      compressorBytes: compressor.sizeBytes(),
+      generation: compressor.generation,
+    };
+  };
+
+  pushTick();
+  const pushTimer = setInterval(pushTick, pushIntervalMs);
+  const sampleTimer = setInterval(() => {
+    memory.push({ tMs: Date.now() - start, heapUsed: heapUsedAfterGc() });
+    onProgress?.(progress());
+  }, 1000);
+
+  try {
+    await new Promise<void>((resolve) => setTimeout(resolve, options.durationMs));
+    while (inFlight) await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    clearInterval(pushTimer);
+    clearInterval(sampleTimer);
+    await pool?.close();
+    await server?.close();
+    // The leaky aggregator leaves its flusher and the compressor's ticker running: by design.
+    aggregator.stop();
+  }
+  if (failure) throw failure;
+
+  const elapsed = Date.now() - start;
+  return {
+    variant: options.variant,
+    samplesPushed,
+    samplesPerSec: (samplesPushed * 1000) / elapsed,
+    seriesFlushed,
+    compressorItems: compressor.itemsCount(),
+    compressorBytes: compressor.sizeBytes(),
+    generation: compressor.generation,
+    skippedTicks,
+    memory,
+    slopeBytesPerMin: memorySlope(memory.filter((m) => m.tMs >= options.durationMs / 2)),
+    slopeWholeRunBytesPerMin: memorySlope(memory),
+  };
+}
