@@ -135,7 +135,7 @@ describe('regressions and known gaps', { concurrency: true }, () => {
     assert.deepEqual(handleGroups(proc).filter((g) => g.type === 'FILEHANDLE'), []);
   });
 
-  test('server.listen(0, host): the server is attributed to the listen line', { todo: 'ticks are not tracked: a handle created on a later tick has no user frame and is hidden as internal' }, async () => {
+  test('server.listen(0, host): the server is attributed to the listen line through the tick that made it', async () => {
     const file = 'fixtures/known-gaps/listen-with-host.mjs';
     const { report } = await runLeakprof(['--timeout', TIMEOUT, file]);
     const found = leaks(processFor(report, file));

@@ -46,6 +46,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     pid: spool.pid,
     ppid: hello?.ppid ?? 0,
     argv: hello?.argv ?? [],
+    execArgv: hello?.execArgv ?? [],
     nodeVersion: hello?.nodeVersion ?? '',
     snapshot: {
       reason: snap?.reason ?? 'none',

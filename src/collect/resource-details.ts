@@ -73,6 +73,9 @@ export function describe(type: string, resource: object, now: number): Descripti
         return describeWorker(resource as HandleLike);
       case 'TTYWRAP':
         return describeTty(resource as HandleLike);
+      case 'FILEHANDLE':
+        // An open fs/promises FileHandle holds a file descriptor, not the event loop.
+        return { label: 'FILEHANDLE', state: 'open', details: typeof (resource as HandleLike).fd === 'number' ? { fd: (resource as HandleLike).fd! } : undefined };
       default:
         return { label: type, state: pendingOrRef(type, resource as HandleLike), details: undefined };
     }

@@ -41,6 +41,13 @@ export class ResourceTable implements ResourceListener {
   changes = 0;
   boundary: StackBoundary | undefined;
   private readonly budget: StackBudget;
+  /** A separate, smaller budget for process.nextTick callbacks: they are many, and only their ancestry matters. */
+  private readonly tickBudget: StackBudget;
+  /**
+   * Ticks that carry user code, by async id, until they run: Node defers work such as
+   * `server.listen(0, host)` to a tick, and the handle made there is blamed on the tick's creator.
+   */
+  private readonly ticks = new Map<number, number>();
   private inits = 0;
   private clock = performance.now();
 
@@ -50,6 +57,7 @@ export class ResourceTable implements ResourceListener {
     stackBudgetPerSecond: number,
   ) {
     this.budget = new StackBudget(stackBudgetPerSecond);
+    this.tickBudget = new StackBudget(Math.ceil(stackBudgetPerSecond / 4));
   }
 
   init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
@@ -60,7 +68,10 @@ export class ResourceTable implements ResourceListener {
       this.kinds.set(type, kind);
     }
     kind.created++;
-    if (!kind.tracked) return;
+    if (!kind.tracked) {
+      if (type === 'TickObject' && this.mode !== 'none' && this.tickBudget.take()) this.noteTick(asyncId, triggerAsyncId);
+      return;
+    }
     this.changes++;
 
     let stack = -1;
@@ -76,6 +87,14 @@ export class ResourceTable implements ResourceListener {
 
   destroy(asyncId: number): void {
     if (this.live.delete(asyncId)) this.changes++;
+    else if (this.ticks.size > 0) this.ticks.delete(asyncId);
+  }
+
+  private noteTick(asyncId: number, triggerAsyncId: number): void {
+    const stack = this.stacks.capture(this.boundary!);
+    if (stack < 0) return;
+    const ancestor = this.stacks.hasUserFrame[stack] ? this.internAncestor(stack, asyncId) : this.ancestorOf(triggerAsyncId);
+    if (ancestor >= 0) this.ticks.set(asyncId, ancestor);
   }
 
   /** Refreshes the coarse clock (the heartbeat calls it, so idle gaps do not age new resources). */
@@ -85,7 +104,7 @@ export class ResourceTable implements ResourceListener {
 
   private ancestorOf(triggerAsyncId: number): number {
     const parent = this.live.get(triggerAsyncId);
-    if (parent === undefined) return -1;
+    if (parent === undefined) return this.ticks.get(triggerAsyncId) ?? -1;
     if (parent.stack >= 0 && this.stacks.hasUserFrame[parent.stack]) return this.internAncestor(parent.stack, triggerAsyncId);
     return parent.createdBy;
   }

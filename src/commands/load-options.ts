@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { WorkloadError } from '../supervise/run-workload.js';
 import { positiveInt } from './run.js';
+import { parseDuration } from '../util/duration.js';
 
 export interface LoadFlags {
   series: string;
@@ -9,6 +10,8 @@ export interface LoadFlags {
   churn: string;
   concurrency: string;
   http?: boolean;
+  interval: string;
+  staleness: string;
 }
 
 export function addLoadShapeOptions(cmd: Command, defaults: { series: string; churn: string }): Command {
@@ -17,6 +20,8 @@ export function addLoadShapeOptions(cmd: Command, defaults: { series: string; ch
     .option('--labels <n>', 'labels per series', '10')
     .option('--churn <rate>', 'series replaced per second by ones with a fresh label value (e.g. 2000/s)', defaults.churn)
     .option('--concurrency <n>', 'concurrent pushes (HTTP: pool connections)', '4')
+    .option('--interval <duration>', 'aggregation (flush) interval', '250ms')
+    .option('--staleness <duration>', 'series unseen this long are dropped; also the fixed compressor\'s rotation period', '500ms')
     .option('--http', 'run the aggregator as an HTTP service on loopback and push to it with an undici Pool');
 }
 
@@ -34,5 +39,7 @@ export function loadShape(flags: LoadFlags) {
     churnPerSec: parseRate(flags.churn),
     concurrency: Math.max(1, positiveInt(flags.concurrency, '--concurrency')),
     http: Boolean(flags.http),
+    intervalMs: parseDuration(flags.interval),
+    stalenessMs: parseDuration(flags.staleness),
   };
 }

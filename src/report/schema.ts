@@ -31,6 +31,7 @@ export interface ProcessReport {
   pid: number;
   ppid: number;
   argv: string[];
+  execArgv: string[];
   nodeVersion: string;
   /** Which snapshot this is: taken at exit, on request, on a signal, or the last heartbeat of a process that could not answer. */
   snapshot: { reason: string; time: string; uptimeMs: number; exitCode?: number; signal?: string };

@@ -50,7 +50,7 @@ export function outcomeLine(report: Report, c: ChalkInstance): string {
 export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   const c = opts.colors;
   const lines: string[] = [];
-  const cmd = proc.argv.slice(1).join(' ') || '(unknown command)';
+  const cmd = proc.argv.slice(1).join(' ') || proc.execArgv?.join(' ') || '(unknown command)';
   lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));

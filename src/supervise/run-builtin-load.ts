@@ -21,6 +21,9 @@ export interface BuiltinLoadOptions {
   durationMs: number;
   concurrency: number;
   http: boolean;
+  /** Aggregation interval, and staleness (the fixed compressor's rotation period). */
+  intervalMs: number;
+  stalenessMs: number;
   /** How long the process may take to exit by itself after the load ends before leakprof calls it stuck. */
   exitWindowMs?: number;
   /** Where the workload's progress lines go. */
@@ -48,6 +51,8 @@ export async function runBuiltinLoad(options: BuiltinLoadOptions): Promise<Built
     '--churn', String(options.churnPerSec),
     '--duration', `${options.durationMs}ms`,
     '--concurrency', String(options.concurrency),
+    '--interval', `${options.intervalMs}ms`,
+    '--staleness', `${options.stalenessMs}ms`,
     '--stats-file', statsFile,
   ];
   if (options.http) args.push('--http');
