@@ -69,7 +69,7 @@ export function runCommand(): Command {
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
     .option('--every <duration>', 'also print a report this often while the workload runs')
     .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
-    .option('--stack-depth <frames>', 'frames kept per creation stack', '12')
+    .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
     .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
     .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
     .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');

@@ -146,7 +146,7 @@ export interface CollectorConfig {
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   stackMode: 'auto',
-  stackDepth: 12,
+  stackDepth: 16,
   stackBudget: 2000,
   heartbeatMs: 1000,
   maxEntries: 5000,
