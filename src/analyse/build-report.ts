@@ -92,7 +92,9 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     if (text) group.source = text;
   }
   // No user frame anywhere: Node made it for itself (module loader, stdio) or leakprof did.
-  group.internal = frames !== null && !located && !frames.some((f) => f.kind === 'dependency');
+  // Node's own housekeeping made on the user's behalf (an unref'd socket timeout) is internal too: it holds nothing.
+  group.internal =
+    frames !== null && !top && !frames.some((f) => f.kind === 'dependency') && (!located || !group.keepsAlive);
   const benign = benignReason(sample.type) ?? stdioReason(sample);
   if (benign) group.benign = benign;
   const hint = hintFor(sample.type, sample.label);

@@ -33,10 +33,11 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     const type = record.kind.type;
     if (!isAlive(type, resource)) continue;
     const { label, state, details } = describe(type, resource, now);
-    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${record.createdBy}`;
+    const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
+    // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
+    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${ancestor?.stack ?? -1}`;
     const ageMs = Math.max(0, Math.round(now - record.createdAt));
     let sample = groups.get(key);
-    const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
     if (sample === undefined) {
       sample = {
         type,

@@ -106,7 +106,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
     const why = proc.stackMode === 'none' ? 'stacks are off (--stacks none)' : `stacks are sampled for busy kinds (${t?.stacked ?? 0} of ${t?.created ?? 0} ${group.type} created got one)`;
     lines.push(c.dim(`#\t(no creation stack: ${why}; rerun with --stacks all to locate every one)`));
   } else {
-    lines.push(...renderFrames(group.frames, group.top, group.source, opts));
+    lines.push(...renderFrames(group.frames, group.top, group.source, opts, group.createdBy !== undefined));
   }
   if (group.createdBy) {
     const by = group.createdBy;
@@ -121,10 +121,13 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   return lines.join('\n');
 }
 
-function renderFrames(frames: FrameReport[], top: FrameReport | null, source: string | undefined, opts: TextOptions): string[] {
+function renderFrames(frames: FrameReport[], top: FrameReport | null, source: string | undefined, opts: TextOptions, hasCreatedBy: boolean): string[] {
   const c = opts.colors;
-  // As Go hides the runtime's frames: only the user's, unless that would hide everything.
-  const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
+  // As Go hides the runtime's frames: only the user's. Without any, the first library frames say
+  // who made it (the "created by" line below says for whom); all of them only when nothing else would show.
+  const user = frames.filter((f) => f.kind === 'user');
+  const deps = frames.filter((f) => f.kind === 'dependency').slice(0, 3);
+  const shown = opts.internals ? frames : user.length > 0 ? user : deps.length > 0 || hasCreatedBy ? deps : frames;
   return shown.map((f) => {
     const where = `${f.file}:${f.line}:${f.column}`;
     const fn = f.async ? `async ${f.function}` : f.function;
