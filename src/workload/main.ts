@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<void> {
   const result = await runLoad(options, (p) => {
     process.stderr.write(
       `t=${(p.tMs / 1000).toFixed(0)}s samples/s=${Math.round(p.samplesPerSec)} series=${p.series} ` +
-        `heap=${formatBytes(p.heapUsed)} compressor items=${p.compressorItems} bytes=${formatBytes(p.compressorBytes)} generation=${p.generation}\n`,
+        `heap=${formatBytes(p.heapUsed)} compressor items=${p.compressorItems} bytes=${formatBytes(p.compressorBytes)} generation=${p.generation} handles=${process.getActiveResourcesInfo().length}\n`,
     );
   });
   const json = JSON.stringify(result, null, 2) + '\n';
