@@ -33,12 +33,17 @@ export class StackTable {
   private readonly ids = new Map<string, number>();
   readonly frames: WireFrame[][] = [];
   readonly hasUserFrame: boolean[] = [];
+  /** The function the top frame runs in (file and where the function starts), or '' for a builtin: ties an await to its async function. */
+  readonly topFunction: string[] = [];
   private readonly prepare: (error: Error, sites: CallSite[]) => number;
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
+  /** Frames to drop from the top of the capture under way (callers whose own caller V8 cannot name as a boundary). */
+  private skip = 0;
 
   constructor(private readonly depth: number) {
-    this.prepare = (_error, sites) => this.intern(sites);
-    this.prepareToUser = (_error, sites) => {
+    this.prepare = (_error, sites) => this.intern(this.skip > 0 ? sites.slice(this.skip) : sites);
+    this.prepareToUser = (_error, all) => {
+      const sites = this.skip > 0 ? all.slice(this.skip) : all;
       const user = sites.findIndex((site) => isUserFile(site.getFileName() ?? (site.isEval() ? '<anonymous>' : 'node:')));
       return this.intern(user < 0 ? sites : sites.slice(0, Math.max(this.depth, user + 1)));
     };
@@ -50,10 +55,11 @@ export class StackTable {
    * HTTP client) is taken again, deeper, and kept down to its first user frame: that
    * frame is the one a report needs.
    */
-  capture(boundary: StackBoundary): number {
-    const id = this.take(boundary, this.depth, false);
+  capture(boundary: StackBoundary, skip = 0): number {
+    this.skip = skip;
+    const id = this.take(boundary, this.depth + skip, false);
     if (id < 0 || this.hasUserFrame[id] || this.frames[id]!.length < this.depth) return id;
-    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT), true);
+    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT) + skip, true);
     return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
   }
 
@@ -87,10 +93,19 @@ export class StackTable {
       const frames = sites.map(toFrame);
       this.frames.push(frames);
       this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push(enclosingFunction(sites[0]));
       this.ids.set(key, id);
     }
     return id;
   }
+}
+
+type EnclosingSite = CallSite & { getEnclosingLineNumber?(): number | null; getEnclosingColumnNumber?(): number | null };
+
+function enclosingFunction(site: EnclosingSite | undefined): string {
+  const file = site?.getFileName();
+  if (!site || !file) return '';
+  return `${file}:${site.getEnclosingLineNumber?.() ?? 0}:${site.getEnclosingColumnNumber?.() ?? 0}`;
 }
 
 function toFrame(site: CallSite): WireFrame {

@@ -40,6 +40,8 @@ export interface ProcessReport {
   notes: string[];
   stackMode: StackMode;
   memory: WireMemory;
+  /** With --promises: promises created, settled, and how many got a creation stack (the async profile holds only those). */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number };
   profiles: ProfileReport[];
   summary: TypeSummary[];
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
@@ -77,7 +79,20 @@ export interface GroupReport {
   source?: string;
   /** Go's "created by": when the stack has no user frame, the nearest ancestor (by async trigger) that has one. */
   createdBy?: { asyncId: number; frames: FrameReport[]; top: FrameReport | null };
+  /** async profile: the promise at the far end of this chain of waits, the one nobody settles. */
+  waitingOn?: { frames: FrameReport[]; top: FrameReport | null };
+  /** Set when the group's count kept rising across the snapshots of --every. */
+  growth?: GroupGrowth;
   entries: EntryReport[];
+}
+
+export interface GroupGrowth {
+  /** Things per second, first to last sample. */
+  perSecond: number;
+  from: number;
+  to: number;
+  overMs: number;
+  samples: number;
 }
 
 export interface FrameReport {

@@ -52,6 +52,8 @@ export interface WireSample {
   createdBy: number;
   /** async id of that ancestor (Go's "created by … in goroutine N"). */
   createdByAsync: number;
+  /** async profile: the stack of the promise this chain of waits ends at (the one nobody settles); absent when untracked. */
+  waitingOn?: number;
   count: number;
   ageMinMs: number;
   ageMaxMs: number;
@@ -125,6 +127,8 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number };
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
@@ -142,6 +146,14 @@ export interface CollectorConfig {
   maxEntries: number;
   /** Signal that asks the process for a snapshot. */
   signal: string;
+  /** Track promises (v8 promise hooks): the `async` profile of pending promises and parked awaits. */
+  promises: boolean;
+  /** Promise creation stacks per second (a token bucket; counts of created/settled stay exact). */
+  promiseBudget: number;
+  /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
+  listeners: boolean;
+  /** A (target, event) pair is watched once it holds more listeners than this. */
+  listenerThreshold: number;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -151,4 +163,8 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   heartbeatMs: 1000,
   maxEntries: 5000,
   signal: 'SIGUSR2',
+  promises: false,
+  promiseBudget: 20000,
+  listeners: false,
+  listenerThreshold: 10,
 };
