@@ -98,6 +98,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     top,
     entries: sample.entries.map((e) => ({ ...e })),
   };
+  if (sample.estimated) group.estimated = true;
   if (sample.createdBy >= 0 && stacks[sample.createdBy]) {
     const byFrames = toFrameReports(stacks[sample.createdBy]!, cwd);
     group.createdBy = { asyncId: sample.createdByAsync, frames: byFrames, top: topUserFrame(byFrames) };
@@ -130,6 +131,8 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
 /** Two samples that read the same in a report (they differ only in Node's or a library's frames) become one group. */
 function mergeInto(into: GroupReport, other: GroupReport): void {
   into.count += other.count;
+  if (other.estimated) into.estimated = true;
+  if (!into.waitingOn && other.waitingOn) into.waitingOn = other.waitingOn;
   into.ageMinMs = Math.min(into.ageMinMs, other.ageMinMs);
   into.ageMaxMs = Math.max(into.ageMaxMs, other.ageMaxMs);
   into.entries.push(...other.entries);

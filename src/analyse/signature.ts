@@ -14,7 +14,6 @@ export function sampleSignature(sample: WireSample, stacks: Record<string, WireF
     sample.state,
     visibleFrames(stacks[sample.stack]),
     topUser(stacks[sample.createdBy]),
-    topUser(sample.waitingOn === undefined ? undefined : stacks[sample.waitingOn]),
   ].join('\u0000');
 }
 

@@ -101,6 +101,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     let seen = -1;
     const heartbeat = setInterval(() => {
       collector.table.tick();
+      collector.promises?.tick();
       if (collector.changes === seen) return;
       seen = collector.changes;
       writer.writeLatest(collector.snapshot('heartbeat'));

@@ -15,7 +15,7 @@ import type { PromiseListener } from './promise-source.js';
 import type { StackBoundary } from './resource-source.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
-import { StackBudget } from './stack-budget.js';
+import { PromiseSampler } from './promise-sampler.js';
 import type { StackTable } from './stack-table.js';
 
 /** How a promise came to be, from V8's parent argument and the top frame of its stack. */
@@ -33,8 +33,11 @@ const RECORD = Symbol('leakprof.promise');
 type Tracked = Promise<unknown> & { [RECORD]?: PromiseRecord };
 
 export class PromiseRecord {
-  /** Set at snapshot time: another pending promise waits on this one. */
-  waitedOn = 0;
+  /**
+   * Some promise waits on this one (an await, a .then), sampled or not. A waiter settles only
+   * after what it waits on, so while this one is pending, so is its waiter, further along.
+   */
+  waited = false;
   constructor(
     readonly id: number,
     readonly createdAt: number,
@@ -42,6 +45,8 @@ export class PromiseRecord {
     readonly kind: PromiseKind,
     readonly parent: PromiseRecord | undefined,
     readonly target: WeakRef<Promise<unknown>>,
+    /** How many promises this one stands for (1 unless the promises were sampled). */
+    readonly weight: number,
   ) {}
 }
 
@@ -57,9 +62,10 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   /** Bumped when a tracked promise is made or settles: the heartbeat skips writing when nothing changed. */
   changes = 0;
   boundary: StackBoundary | undefined;
-  private readonly budget: StackBudget;
+  private readonly sampler: PromiseSampler;
+  /** Some promise stood for more than itself: counts are estimates. */
+  sampled = false;
   private readonly kinds: PromiseKind[] = [];
-  private snapshotSeq = 0;
   /** Parked chains the garbage collector took before they settled. */
   abandoned = 0;
 
@@ -67,19 +73,25 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     private readonly stacks: StackTable,
     stackBudgetPerSecond: number,
   ) {
-    this.budget = new StackBudget(stackBudgetPerSecond);
+    this.sampler = new PromiseSampler(stackBudgetPerSecond);
   }
 
   init(promise: Tracked, parent: Tracked | undefined): void {
     this.created++;
-    if (isOwnActivity() || !this.budget.take()) return;
-    // Node calls every promise hook through its own dispatcher (node:internal/promise_hooks): one frame more to drop.
-    const stack = this.stacks.capture(this.boundary!, 1);
+    if (parent !== undefined) {
+      const waitedOn = parent[RECORD];
+      if (waitedOn !== undefined) waitedOn.waited = true;
+    }
+    if (--this.sampler.countdown > 0 || isOwnActivity()) return;
+    const weight = this.sampler.take(this.created);
+    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    const stack = this.stacks.capture(this.boundary!, 'node:internal/promise_hooks');
     if (stack < 0) return;
     this.stacked++;
     this.changes++;
     const kind = parent !== undefined ? PromiseKind.Waiting : this.kindOf(stack);
-    const record = new PromiseRecord(this.created, performance.now(), stack, kind, parent?.[RECORD], new WeakRef(promise));
+    if (weight > 1) this.sampled = true;
+    const record = new PromiseRecord(this.created, performance.now(), stack, kind, parent?.[RECORD], new WeakRef(promise), weight);
     promise[RECORD] = record;
     this.live.set(record.id, record);
   }
@@ -103,19 +115,17 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   sample(now: number, maxEntries: number): SampleGroups {
     const groups = new SampleGroups(maxEntries);
-    const seq = ++this.snapshotSeq;
     const collected: number[] = [];
     const ends: PromiseRecord[] = [];
-    for (const record of this.live.values()) if (record.parent !== undefined) record.parent.waitedOn = seq;
     for (const [id, record] of this.live) {
       if (record.target.deref() === undefined) {
         // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
         // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
         collected.push(id);
-        if (this.isCandidate(record, seq)) this.abandoned++;
+        if (this.isCandidate(record)) this.abandoned += record.weight;
         continue;
       }
-      if (this.isCandidate(record, seq)) ends.push(record);
+      if (this.isCandidate(record)) ends.push(record);
     }
     for (const id of collected) this.live.delete(id);
 
@@ -128,11 +138,12 @@ export class PromiseTable implements PromiseListener, ProfileSource {
       const root = this.rootOf(record);
       const label = record.kind === PromiseKind.Waiting ? 'await' : 'promise';
       const waitingOn = root !== undefined && root !== record ? root.stack : -1;
-      groups.add(`${label}\u0000${record.stack}\u0000${waitingOn}`, () => head(label, record.stack, waitingOn), {
-        id: record.id,
-        ageMs: Math.max(0, Math.round(now - record.createdAt)),
-        trigger: root?.id ?? 0,
-      });
+      groups.add(
+        `${label}\u0000${record.stack}\u0000${waitingOn}`,
+        () => head(label, record.stack, waitingOn),
+        { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
+        record.weight,
+      );
     }
     return groups;
   }
@@ -143,8 +154,8 @@ export class PromiseTable implements PromiseListener, ProfileSource {
    * further along), and not a `.then` V8 made with no code of anyone's on the stack (an
    * async function returning a promise: the await on that function says more).
    */
-  private isCandidate(record: PromiseRecord, seq: number): boolean {
-    if (record.kind === PromiseKind.AsyncFunction || record.waitedOn === seq) return false;
+  private isCandidate(record: PromiseRecord): boolean {
+    if (record.kind === PromiseKind.AsyncFunction || record.waited) return false;
     return record.kind !== PromiseKind.Waiting || this.stacks.topFunction[record.stack] !== '' || this.hasCode(record.stack);
   }
 
@@ -159,8 +170,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     return at.parent === undefined ? at : undefined;
   }
 
+  /** The heartbeat's turn: relearn the creation rate. */
+  tick(): void {
+    this.sampler.adapt(this.created);
+  }
+
   annotate(message: SnapshotMessage): void {
-    message.promiseCounts = { created: this.created, settled: this.settledCount, stacked: this.stacked, abandoned: this.abandoned };
+    message.promiseCounts = { created: this.created, settled: this.settledCount, stacked: this.stacked, abandoned: this.abandoned, sampled: this.sampled };
   }
 }
 

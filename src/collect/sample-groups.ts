@@ -14,14 +14,16 @@ export class SampleGroups {
 
   constructor(private entriesLeft: number) {}
 
-  add(key: string, head: () => SampleHead, entry: WireEntry): void {
+  /** `weight`: how many things this one stands for, when they were sampled (the count is then an estimate). */
+  add(key: string, head: () => SampleHead, entry: WireEntry, weight = 1): void {
     let sample = this.groups.get(key);
     if (sample === undefined) {
       sample = { ...head(), count: 0, ageMinMs: entry.ageMs, ageMaxMs: entry.ageMs, entries: [] };
       this.groups.set(key, sample);
     }
-    sample.count++;
-    this.total++;
+    if (weight !== 1) sample.estimated = true;
+    sample.count += weight;
+    this.total += weight;
     if (entry.ageMs < sample.ageMinMs) sample.ageMinMs = entry.ageMs;
     if (entry.ageMs > sample.ageMaxMs) sample.ageMaxMs = entry.ageMs;
     if (this.entriesLeft > 0) {

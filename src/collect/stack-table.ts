@@ -37,13 +37,13 @@ export class StackTable {
   readonly topFunction: string[] = [];
   private readonly prepare: (error: Error, sites: CallSite[]) => number;
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
-  /** Frames to drop from the top of the capture under way (callers whose own caller V8 cannot name as a boundary). */
-  private skip = 0;
+  /** Top frames of this file are dropped from the capture under way (a dispatcher between V8 and the boundary, there or not). */
+  private skipFile: string | undefined;
 
   constructor(private readonly depth: number) {
-    this.prepare = (_error, sites) => this.intern(this.skip > 0 ? sites.slice(this.skip) : sites);
+    this.prepare = (_error, sites) => this.intern(this.cut(sites));
     this.prepareToUser = (_error, all) => {
-      const sites = this.skip > 0 ? all.slice(this.skip) : all;
+      const sites = this.cut(all);
       const user = sites.findIndex((site) => isUserFile(site.getFileName() ?? (site.isEval() ? '<anonymous>' : 'node:')));
       return this.intern(user < 0 ? sites : sites.slice(0, Math.max(this.depth, user + 1)));
     };
@@ -55,12 +55,20 @@ export class StackTable {
    * HTTP client) is taken again, deeper, and kept down to its first user frame: that
    * frame is the one a report needs.
    */
-  capture(boundary: StackBoundary, skip = 0): number {
-    this.skip = skip;
-    const id = this.take(boundary, this.depth + skip, false);
+  capture(boundary: StackBoundary, skipFile?: string): number {
+    this.skipFile = skipFile;
+    const extra = skipFile === undefined ? 0 : 1;
+    const id = this.take(boundary, this.depth + extra, false);
     if (id < 0 || this.hasUserFrame[id] || this.frames[id]!.length < this.depth) return id;
-    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT) + skip, true);
+    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT) + extra, true);
     return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
+  }
+
+  private cut(sites: CallSite[]): CallSite[] {
+    if (this.skipFile === undefined) return sites;
+    let i = 0;
+    while (i < sites.length && sites[i]!.getFileName() === this.skipFile) i++;
+    return i === 0 ? sites : sites.slice(i);
   }
 
   private take(boundary: StackBoundary, limit: number, toUser: boolean): number {

@@ -41,7 +41,7 @@ export interface ProcessReport {
   stackMode: StackMode;
   memory: WireMemory;
   /** With --promises: promises created, settled, and how many got a creation stack (the async profile holds only those). */
-  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number };
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   profiles: ProfileReport[];
   summary: TypeSummary[];
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
@@ -56,6 +56,8 @@ export interface ProfileReport {
 
 export interface GroupReport {
   count: number;
+  /** The count is an estimate: the things were sampled (promises created faster than --promise-budget a second). */
+  estimated?: boolean;
   /** async_hooks type, such as Timeout, TCPWRAP, TCPSERVERWRAP, FSEVENTWRAP, PROCESSWRAP. */
   type: string;
   /** Type plus what sets this group apart: `Timeout 1000ms repeat`. */

@@ -106,7 +106,8 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   const c = opts.colors;
   const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
   const growing = group.growth ? ' ' + c.red(`growing +${formatRate(group.growth.perSecond)}/s`) : '';
-  const lines = [`${c.bold(String(group.count))} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}${growing}`];
+  const count = group.estimated ? `≈${group.count}` : String(group.count);
+  const lines = [`${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}${growing}`];
   if (group.frames === null && group.type === 'listener') {
     lines.push(c.dim(`#\t(no creation stack: added before the event passed the watch threshold, or beyond the stack budget)`));
   } else if (group.frames === null) {

@@ -44,6 +44,7 @@ export interface RunOptions {
   heartbeatMs?: number;
   /** Track pending promises: the async profile. */
   promises?: boolean;
+  promiseBudget?: number;
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
   /** 'inherit' (default) leaves the workload's stdio untouched. */
@@ -80,6 +81,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
+    promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
     listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
   };
   const baseEnv = options.env ?? process.env;

@@ -55,6 +55,8 @@ export interface WireSample {
   /** async profile: the stack of the promise this chain of waits ends at (the one nobody settles); absent when untracked. */
   waitingOn?: number;
   count: number;
+  /** The count is an estimate: the things were sampled, each sample standing for several. */
+  estimated?: boolean;
   ageMinMs: number;
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
@@ -128,7 +130,7 @@ export interface SnapshotMessage {
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
   /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
-  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number };
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
@@ -148,7 +150,7 @@ export interface CollectorConfig {
   signal: string;
   /** Track promises (v8 promise hooks): the `async` profile of pending promises and parked awaits. */
   promises: boolean;
-  /** Promise creation stacks per second (a token bucket; counts of created/settled stay exact). */
+  /** Promise creation stacks per second; above it promises are sampled and async counts are estimates. */
   promiseBudget: number;
   /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
   listeners: boolean;
