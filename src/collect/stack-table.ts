@@ -39,6 +39,7 @@ export class StackTable {
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
   /** Top frames of this file are dropped from the capture under way (a dispatcher between V8 and the boundary, there or not). */
   private skipFile: string | undefined;
+  private readonly tails = new Map<number, number>();
 
   constructor(private readonly depth: number) {
     this.prepare = (_error, sites) => this.intern(this.cut(sites));
@@ -62,6 +63,20 @@ export class StackTable {
     if (id < 0 || this.hasUserFrame[id] || this.frames[id]!.length < this.depth) return id;
     const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT) + extra, true);
     return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
+  }
+
+  /** The stack without its top frame (interned like any other): an async function's promise stack minus the function itself is where it was called. */
+  tailOf(id: number): number {
+    let tail = this.tails.get(id);
+    if (tail === undefined) {
+      const frames = (this.frames[id] ?? []).slice(1);
+      tail = this.frames.length;
+      this.frames.push(frames);
+      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push('');
+      this.tails.set(id, tail);
+    }
+    return tail;
   }
 
   private cut(sites: CallSite[]): CallSite[] {
