@@ -33,9 +33,11 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     const type = record.kind.type;
     if (!isAlive(type, resource)) continue;
     const { label, state, details } = describe(type, resource, now);
-    const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
+    const stack = ctx.table.stackOf(record);
+    const createdBy = ctx.table.createdByOf(record);
+    const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${ancestor?.stack ?? -1}`;
+    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}`;
     const ageMs = Math.max(0, Math.round(now - record.createdAt));
     let sample = groups.get(key);
     if (sample === undefined) {
@@ -43,7 +45,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
         type,
         label,
         state,
-        stack: record.stack,
+        stack,
         createdBy: ancestor?.stack ?? -1,
         createdByAsync: ancestor?.asyncId ?? -1,
         count: 0,
