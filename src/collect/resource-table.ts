@@ -39,6 +39,21 @@ export interface Ancestor {
 
 const CLOCK_EVERY = 64;
 
+/**
+ * A sampled tick whose stack is not read yet. What made it is kept as it was then: the
+ * trigger's link (see LiveRecord.createdBy), or the sampled tick it was queued from, left
+ * unread too (stream internals queue ticks from ticks: reading each parent would read them all).
+ */
+interface PendingTick {
+  raw: RawStack | undefined;
+  asyncId: number;
+  trigger: number;
+  link: number;
+  parent: PendingTick | undefined;
+  /** The ancestor index once read (-1: none). */
+  ancestor: number;
+}
+
 export class ResourceTable implements ResourceListener {
   readonly live = new Map<number, LiveRecord>();
   readonly kinds = new Map<string, TypeState>();
@@ -54,7 +69,7 @@ export class ResourceTable implements ResourceListener {
    * Ticks that carry user code, by async id, until they run: Node defers work such as
    * `server.listen(0, host)` to a tick, and the handle made there is blamed on the tick's creator.
    */
-  private readonly ticks = new Map<number, number>();
+  private readonly ticks = new Map<number, number | PendingTick>();
   private inits = 0;
   private clock = performance.now();
 
@@ -127,10 +142,33 @@ export class ResourceTable implements ResourceListener {
   }
 
   private noteTick(asyncId: number, triggerAsyncId: number): void {
-    const stack = this.stacks.capture(this.boundary!);
-    if (stack < 0) return;
-    const ancestor = this.stacks.hasUserFrame[stack] ? this.internAncestor(stack, asyncId) : this.ancestorOf(triggerAsyncId);
-    if (ancestor >= 0) this.ticks.set(asyncId, ancestor);
+    // Taken lazily: a tick's stack is read only if a tracked resource is made inside it (rare), so most are never interned.
+    const raw = this.stacks.captureLazy(this.boundary!);
+    if (raw === undefined) return;
+    const parent = this.live.has(triggerAsyncId) ? undefined : this.ticks.get(triggerAsyncId);
+    const pending = typeof parent === 'object' ? parent : undefined;
+    const link = pending !== undefined ? -1 : this.parentLink(triggerAsyncId);
+    this.ticks.set(asyncId, { raw, asyncId, trigger: triggerAsyncId, link, parent: pending, ancestor: -1 });
+  }
+
+  /** The ancestor a sampled tick stands for (itself when its stack has user code, else what made it), or -1. */
+  private tickAncestor(asyncId: number): number {
+    const tick = this.ticks.get(asyncId);
+    if (tick === undefined || typeof tick === 'number') return tick ?? -1;
+    const ancestor = this.readTick(tick);
+    this.ticks.set(asyncId, ancestor);
+    return ancestor;
+  }
+
+  private readTick(tick: PendingTick): number {
+    if (tick.raw === undefined) return tick.ancestor;
+    const stack = this.stacks.resolve(tick.raw);
+    tick.raw = undefined;
+    if (stack >= 0 && this.stacks.hasUserFrame[stack]) tick.ancestor = this.internAncestor(stack, tick.asyncId);
+    else if (tick.parent !== undefined) tick.ancestor = this.readTick(tick.parent);
+    else tick.ancestor = tick.link <= -2 ? this.internAncestor(-2 - tick.link, tick.trigger) : tick.link;
+    tick.parent = undefined;
+    return tick.ancestor;
   }
 
   /** Refreshes the coarse clock (the heartbeat calls it, so idle gaps do not age new resources). */
@@ -146,7 +184,7 @@ export class ResourceTable implements ResourceListener {
   /** Like ancestorOf, but a trigger whose own stack has user code comes back as `-2 - stack`, not interned. */
   private parentLink(triggerAsyncId: number): number {
     const parent = this.live.get(triggerAsyncId);
-    if (parent === undefined) return this.ticks.get(triggerAsyncId) ?? -1;
+    if (parent === undefined) return this.ticks.size > 0 ? this.tickAncestor(triggerAsyncId) : -1;
     const stack = this.stackOf(parent);
     if (stack >= 0 && this.stacks.hasUserFrame[stack]) return -2 - stack;
     return this.createdByOf(parent);
