@@ -16,7 +16,7 @@ import type { StackBoundary } from './resource-source.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
 import { PromiseSampler } from './promise-sampler.js';
-import type { StackTable } from './stack-table.js';
+import type { RawStack, StackTable } from './stack-table.js';
 
 /** How a promise came to be, from V8's parent argument and the top frame of its stack. */
 export const enum PromiseKind {
@@ -33,6 +33,8 @@ const RECORD = Symbol('leakprof.promise');
 type Tracked = Promise<unknown> & { [RECORD]?: PromiseRecord };
 
 export class PromiseRecord {
+  /** Interned stack id once resolved; -2 before. */
+  stack = -2;
   /**
    * Some promise waits on this one (an await, a .then), sampled or not. A waiter settles only
    * after what it waits on, so while this one is pending, so is its waiter, further along.
@@ -41,8 +43,9 @@ export class PromiseRecord {
   constructor(
     readonly id: number,
     readonly createdAt: number,
-    readonly stack: number,
-    readonly kind: PromiseKind,
+    /** Until a snapshot needs it: the stack as V8 took it, not yet read (most promises settle before). */
+    public raw: RawStack | undefined,
+    public kind: PromiseKind,
     readonly parent: PromiseRecord | undefined,
     readonly target: WeakRef<Promise<unknown>>,
     /** How many promises this one stands for (1 unless the promises were sampled). */
@@ -85,13 +88,14 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     if (--this.sampler.countdown > 0 || isOwnActivity()) return;
     const weight = this.sampler.take(this.created);
     // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
-    const stack = this.stacks.capture(this.boundary!, 'node:internal/promise_hooks');
-    if (stack < 0) return;
+    const raw = this.stacks.captureLazy(this.boundary!);
+    if (raw === undefined) return;
     this.stacked++;
     this.changes++;
-    const kind = parent !== undefined ? PromiseKind.Waiting : this.kindOf(stack);
+    // Root or async function is told by the stack's top frame: decided when the stack is read.
+    const kind = parent !== undefined ? PromiseKind.Waiting : PromiseKind.Root;
     if (weight > 1) this.sampled = true;
-    const record = new PromiseRecord(this.created, performance.now(), stack, kind, parent?.[RECORD], new WeakRef(promise), weight);
+    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parent?.[RECORD], new WeakRef(promise), weight);
     promise[RECORD] = record;
     this.live.set(record.id, record);
   }
@@ -100,6 +104,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     this.settledCount++;
     const record = promise[RECORD];
     if (record !== undefined && this.live.delete(record.id)) this.changes++;
+  }
+
+  private resolveStack(record: PromiseRecord): void {
+    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    record.stack = this.stacks.resolve(record.raw!, 'node:internal/promise_hooks');
+    record.raw = undefined;
+    if (record.kind === PromiseKind.Root && record.stack >= 0) record.kind = this.kindOf(record.stack);
   }
 
   /** Without a parent, a promise whose stack starts in a builtin (`new Promise`) is a root; one that starts in a function's own code is that async function's promise. */
@@ -118,7 +129,8 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     const collected: number[] = [];
     const ends: PromiseRecord[] = [];
     for (const [id, record] of this.live) {
-      if (record.target.deref() === undefined) {
+      if (record.raw !== undefined) this.resolveStack(record);
+      if (record.target.deref() === undefined || record.stack < 0) {
         // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
         // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
         collected.push(id);
@@ -143,6 +155,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
       const parent = record.parent;
       if (parent?.kind === PromiseKind.AsyncFunction && this.live.has(parent.id) && parkedIn.has(this.stacks.topFunction[parent.stack] ?? '')) continue;
       const root = this.rootOf(record);
+      if (root?.raw !== undefined) this.resolveStack(root);
       const label = record.kind === PromiseKind.Waiting ? 'await' : 'promise';
       const waitingOn = root !== undefined && root !== record ? root.stack : -1;
       const calledFrom = record.kind === PromiseKind.Waiting ? (startedAt.get(this.stacks.topFunction[record.stack] ?? '') ?? -1) : -1;

@@ -124,11 +124,11 @@ export class StackTable {
   }
 
   /** The interned id of a stack from `captureLazy` (the same id `capture` gives the same frames), or -1. Reading it again is free: V8 keeps the first result. */
-  resolve(raw: RawStack): number {
+  resolve(raw: RawStack, skipFile?: string): number {
     const ErrorCtor = Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const savedPrepare = ErrorCtor.prepareStackTrace;
     ErrorCtor.prepareStackTrace = this.prepare;
-    this.skipFile = undefined;
+    this.skipFile = skipFile;
     try {
       const id = (raw as { stack?: unknown }).stack;
       return typeof id === 'number' ? id : -1;
