@@ -38,6 +38,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   const budget = policy.baseline ? new BaselineBudget(policy.baseline) : null;
 
   for (const proc of processes) {
+    const workers = workerLocations(proc);
     for (const profile of proc.profiles) {
       for (const group of profile.groups) {
         const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
@@ -52,6 +53,10 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
         }
         if (group.benign) {
           exclude('benign', group.benign);
+          continue;
+        }
+        if (group.type === 'MESSAGEPORT' && workers.has(locationText(group) ?? '')) {
+          exclude('internal', "a Worker's own message ports: the worker is what counts");
           continue;
         }
         if (!counts(profile.name, group, policy.strict)) {
@@ -116,6 +121,16 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
 
   const { status, exitCode } = statusOf(violations.length > 0, outcome);
   return { verdict: { status, exitCode, violations, excluded, totals }, counted: over };
+}
+
+/** Where this process made Worker threads: each comes with message ports of its own, made at the same line. */
+function workerLocations(proc: ProcessReport): Set<string> {
+  const out = new Set<string>();
+  for (const profile of proc.profiles) {
+    for (const group of profile.groups) if (group.type === 'WORKER') out.add(locationText(group) ?? '');
+  }
+  out.delete('');
+  return out;
 }
 
 function counts(profile: string, group: GroupReport, strict: boolean): boolean {
