@@ -50,3 +50,22 @@ test('policy: defaults, sizes and durations, bad values are one clear error', ()
   assert.throws(() => resolvePolicy({ settle: 'soon' }), /--settle: invalid duration/);
   assert.throws(() => resolvePolicy({ maxHeapGrowth: 'lots' }), /--max-heap-growth: invalid size/);
 });
+
+test('judge: the one-line message names the test when the report attributes one; exit codes by outcome', async () => {
+  const { judge } = await import('../dist/check/judge.js');
+  const top = { file: 'test/db.test.js', line: 41, column: 5, function: 'connect', kind: 'user' };
+  const proc = {
+    pid: 7,
+    snapshot: { reason: 'exit' },
+    notes: [],
+    profiles: [{ name: 'handles', total: 3, groups: [{ count: 3, type: 'TCPWRAP', label: 'TCPWRAP', state: 'ref', keepsAlive: true, internal: false, frames: [top], top, entries: [], test: 'reconnects', hint: 'a socket still open: close the socket or the client that owns it' }] }],
+  };
+  const { verdict } = judge([proc], resolvePolicy());
+  assert.equal(verdict.violations[0].message, 'leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it');
+  assert.equal(verdict.violations[0].test, 'reconnects');
+  assert.equal(verdict.exitCode, 1);
+  assert.equal(judge([proc], resolvePolicy(), { kind: 'timeout', exitCode: null, signal: 'SIGTERM' }).verdict.exitCode, 124);
+  assert.equal(judge([proc], resolvePolicy(), { kind: 'exit', exitCode: 5, signal: null }).verdict.exitCode, 5);
+  assert.equal(judge([proc], resolvePolicy(), { kind: 'signal', exitCode: null, signal: 'SIGKILL' }).verdict.exitCode, 137);
+  assert.equal(judge([proc], resolvePolicy({ maxHandles: 3 }), { kind: 'exit', exitCode: 0, signal: null }).verdict.exitCode, 0);
+});

@@ -121,7 +121,7 @@ async function settle(options: VerifyOptions): Promise<Settled> {
   const still = new Set(judgement.counted.map((c) => describeCounted(c.group, c.count)));
   const settled = first.filter((d) => !still.has(d));
   if (options.verbose) {
-    process.stderr.write(renderVerdict({ processes: [snap], outcome: { kind: 'exit', exitCode: 0, signal: null }, durationMs: Date.now() - started }, judgement.verdict, { verbose: true, settled }));
+    process.stderr.write(renderVerdict({ processes: [snap], outcome: { kind: 'exit', exitCode: 0, signal: null }, durationMs: Date.now() - started }, judgement.verdict, { verbose: true, settled, title: 'leakprof verifyNone' }));
   }
   return { judgement, snapshot: snap, settled };
 }
@@ -136,10 +136,10 @@ function leakMessage(outcome: Settled): string {
   const body = renderVerdict(
     { processes: [outcome.snapshot], outcome: { kind: 'exit', exitCode: 0, signal: null }, durationMs: 0 },
     { ...outcome.judgement.verdict, status: 'clean' },
-    { violating: new Set(outcome.judgement.counted.map((c) => c.group)), settled: outcome.settled },
+    { violating: new Set(outcome.judgement.counted.map((c) => c.group)), settled: outcome.settled, title: 'leakprof verifyNone' },
   );
-  // The status line is check's; a thrown error ends with the stacks.
-  return `${head}\n${body.slice(0, body.lastIndexOf('leakprof check:')).trimEnd()}`;
+  // A thrown error ends with the stacks, not a status line.
+  return `${head}\n${body.slice(0, body.lastIndexOf('leakprof verifyNone:')).trimEnd()}`;
 }
 
 function sleep(ms: number): Promise<void> {
