@@ -60,7 +60,9 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           continue;
         }
         if (!counts(profile.name, group, policy.strict)) {
-          exclude('unref', profile.name === 'handles' ? "unref'd: does not keep the process alive (--strict counts it)" : `state ${group.state}`);
+          exclude('unref', profile.name !== 'handles' ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
+            : group.state === 'object' ? 'a JavaScript object, not a handle: it holds nothing by itself'
+            : "unref'd and made by library code alone (no frame of yours): the library's own housekeeping");
           continue;
         }
         const rule = ignoredBy(group, policy.ignore);
@@ -134,7 +136,9 @@ function workerLocations(proc: ProcessReport): Set<string> {
 }
 
 function counts(profile: string, group: GroupReport, strict: boolean): boolean {
-  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object');
+  // --strict counts unref'd handles the workload's code made (an unref'd socket per request);
+  // a library's own unref'd housekeeping (npm's progress timer, a pool's idle timer) it cannot close.
+  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object' && (group.top !== null || group.createdBy?.top != null));
   return !DONE_STATES.has(group.state);
 }
 
