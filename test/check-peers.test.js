@@ -30,9 +30,14 @@ describe('peer scenarios under leakprof check', { concurrency: true }, () => {
   });
 
   test('4: server.close(done) and the runner exits in the callback -> no leak', async () => {
-    const { code, verdict } = await checkJson(['--timeout', '10s', 'fixtures/check/04-close-callback.mjs']);
+    const file = 'fixtures/check/04-close-callback.mjs';
+    const { code, verdict } = await checkJson(['--timeout', '10s', file]);
     assert.equal(code, 0, messages(verdict));
     assert.deepEqual(verdict.violations, []);
+    // --verbose names what was on its way out.
+    const closing = verdict.excluded.find((e) => e.why === 'settled' && e.type === 'TCPSERVERWRAP');
+    assert.equal(closing?.location, at(file, 'LISTEN'), JSON.stringify(verdict.excluded));
+    assert.match(closing.reason, /closed: its destroy event had not arrived yet/);
   });
 
   test('4 (control): the runner exits with the server still listening -> leak at its line', async () => {

@@ -38,6 +38,12 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   const budget = policy.baseline ? new BaselineBudget(policy.baseline) : null;
 
   for (const proc of processes) {
+    // On their way out at the snapshot: said in --verbose, never counted. Only those the workload made.
+    for (const s of proc.settled ?? []) {
+      if (s.location === null) continue;
+      const why = s.why === 'closing' ? 'closed: its destroy event had not arrived yet' : 'freed by garbage collection';
+      excluded.push({ kind: 'handles', pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
+    }
     const workers = workerLocations(proc);
     for (const profile of proc.profiles) {
       for (const group of profile.groups) {
