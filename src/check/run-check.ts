@@ -35,7 +35,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const { policy: _p, baselineFile: _b, updateBaseline: _u, promises, listeners, ...run } = options;
   const result = await runWorkload({
     ...run,
-    collector: { gc: true, promises: promises === true, listeners: listeners === true },
+    promises: promises === true,
+    listeners: listeners === true,
+    collector: { gc: true },
   });
   const report = result.report;
 

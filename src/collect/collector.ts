@@ -11,24 +11,50 @@ import { MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
-import { buildSnapshot, type SnapshotContext } from './snapshot.js';
+import { buildSnapshot, type ProfileSource, type SnapshotContext } from './snapshot.js';
+import { startPromiseSource } from './promise-source.js';
+import { PromiseTable } from './promise-table.js';
+import { startListenerSource } from './listener-source.js';
+import { ListenerTable } from './listener-table.js';
 import { StackTable } from './stack-table.js';
 
 export class Collector {
   readonly stacks: StackTable;
   readonly table: ResourceTable;
-  private readonly source: ResourceSource;
+  readonly promises: PromiseTable | undefined;
+  readonly listeners: ListenerTable | undefined;
+  private readonly stops: (() => void)[] = [];
   private readonly ctx: SnapshotContext;
   readonly memory = new MemorySeries();
 
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
     this.stacks = new StackTable(config.stackDepth);
     this.table = new ResourceTable(this.stacks, config.stackMode, config.stackBudget);
-    this.source = startResourceSource(this.table);
-    this.table.boundary = this.source.boundary;
-    this.ctx = { table: this.table, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
+    const source: ResourceSource = startResourceSource(this.table);
+    this.table.boundary = source.boundary;
+    this.stops.push(() => source.stop());
+    const profiles: ProfileSource[] = [];
+    if (config.promises) {
+      this.promises = new PromiseTable(this.stacks, config.promiseBudget);
+      const promiseSource = startPromiseSource(this.promises);
+      this.promises.boundary = promiseSource.boundary;
+      this.stops.push(() => promiseSource.stop());
+      profiles.push(this.promises);
+    }
+    if (config.listeners) {
+      this.listeners = new ListenerTable(this.stacks, config.listenerThreshold, config.stackBudget);
+      const listenerSource = startListenerSource(this.listeners);
+      this.stops.push(() => listenerSource.stop());
+      profiles.push(this.listeners);
+    }
+    this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
+  }
+
+  /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
+  get changes(): number {
+    return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
   }
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
@@ -47,7 +73,7 @@ export class Collector {
   }
 
   stop(): void {
-    this.source.stop();
+    for (const stop of this.stops.splice(0)) stop();
   }
 }
 
@@ -91,8 +117,9 @@ export function attachToSpool(config: CollectorConfig): Collector {
     const heartbeat = setInterval(() => {
       collector.table.tick();
       collector.memory.add(false);
-      if (collector.table.changes === seen) return;
-      seen = collector.table.changes;
+      collector.promises?.tick();
+      if (collector.changes === seen) return;
+      seen = collector.changes;
       writer.writeLatest(collector.snapshot('heartbeat'));
     }, config.heartbeatMs);
     heartbeat.unref();

@@ -42,6 +42,8 @@ export interface ProcessReport {
   notes: string[];
   stackMode: StackMode;
   memory: WireMemory;
+  /** With --promises: promises created, settled, and how many got a creation stack (the async profile holds only those). */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   profiles: ProfileReport[];
   summary: TypeSummary[];
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
@@ -60,6 +62,8 @@ export interface ProfileReport {
 
 export interface GroupReport {
   count: number;
+  /** The count is an estimate: the things were sampled (promises created faster than --promise-budget a second). */
+  estimated?: boolean;
   /** async_hooks type, such as Timeout, TCPWRAP, TCPSERVERWRAP, FSEVENTWRAP, PROCESSWRAP. */
   type: string;
   /** Type plus what sets this group apart: `Timeout 1000ms repeat`. */
@@ -83,7 +87,20 @@ export interface GroupReport {
   source?: string;
   /** Go's "created by": when the stack has no user frame, the nearest ancestor (by async trigger) that has one. */
   createdBy?: { asyncId: number; frames: FrameReport[]; top: FrameReport | null };
+  /** async profile: the promise at the far end of this chain of waits, the one nobody settles. */
+  waitingOn?: { frames: FrameReport[]; top: FrameReport | null };
+  /** Set when the group's count kept rising across the snapshots of --every. */
+  growth?: GroupGrowth;
   entries: EntryReport[];
+}
+
+export interface GroupGrowth {
+  /** Things per second, first to last sample. */
+  perSecond: number;
+  from: number;
+  to: number;
+  overMs: number;
+  samples: number;
 }
 
 export interface FrameReport {

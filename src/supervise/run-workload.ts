@@ -42,6 +42,11 @@ export interface RunOptions {
   stackBudget?: number;
   maxEntries?: number;
   heartbeatMs?: number;
+  /** Track pending promises: the async profile. */
+  promises?: boolean;
+  promiseBudget?: number;
+  /** Track event listeners: the listeners profile. */
+  listeners?: boolean;
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof. */
@@ -78,6 +83,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     stackBudget: options.stackBudget ?? DEFAULT_COLLECTOR_CONFIG.stackBudget,
     maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
+    promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
+    promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
+    listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
   };
   const baseEnv = options.env ?? process.env;
   const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };

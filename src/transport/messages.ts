@@ -52,7 +52,11 @@ export interface WireSample {
   createdBy: number;
   /** async id of that ancestor (Go's "created by … in goroutine N"). */
   createdByAsync: number;
+  /** async profile: the stack of the promise this chain of waits ends at (the one nobody settles); absent when untracked. */
+  waitingOn?: number;
   count: number;
+  /** The count is an estimate: the things were sampled, each sample standing for several. */
+  estimated?: boolean;
   ageMinMs: number;
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
@@ -142,6 +146,8 @@ export interface SnapshotMessage {
   settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
   /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
   memorySamples?: WireMemorySample[];
+  /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
@@ -159,10 +165,14 @@ export interface CollectorConfig {
   maxEntries: number;
   /** Signal that asks the process for a snapshot. */
   signal: string;
-  /** Track pending promises and parked awaits (profile 'async'). */
+  /** Track promises (v8 promise hooks): the `async` profile of pending promises and parked awaits. */
   promises: boolean;
-  /** Track event listeners (profile 'listeners'). */
+  /** Promise creation stacks per second; above it promises are sampled and async counts are estimates. */
+  promiseBudget: number;
+  /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
   listeners: boolean;
+  /** A (target, event) pair is watched once it holds more listeners than this. */
+  listenerThreshold: number;
   /**
    * Check mode: collect garbage before the first memory sample and before the exit snapshot,
    * so heap growth is measured on live data and resources freed only by GC are not blamed.
@@ -178,6 +188,8 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   maxEntries: 5000,
   signal: 'SIGUSR2',
   promises: false,
+  promiseBudget: 20000,
   listeners: false,
+  listenerThreshold: 10,
   gc: false,
 };
