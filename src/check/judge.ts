@@ -198,7 +198,7 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   if (!at) {
     where =
       g.frames !== null ? 'created by Node itself (no frame of your code)'
-      : g.label.endsWith('(made before tracking)') ? 'no creation stack'
+      : g.label.endsWith('(made before tracking)') || c.kind !== 'handles' ? 'no creation stack'
       : 'no creation stack (sampled out: rerun with --stacks all to locate it)';
   } else if (at.how === 'top') {
     where = `created at ${at.frame.file}:${at.frame.line}`;
