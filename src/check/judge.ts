@@ -213,7 +213,7 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   const violation: Violation = {
     kind: c.kind,
     pid: c.pid,
-    message: `${prefix}: ${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
+    message: `${prefix}: ${estimated(g) ? '≈' : ''}${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
     count: c.count,
     type: g.type,
     label: g.label,
@@ -223,6 +223,11 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
+}
+
+/** Sampled profiles (promises above their budget) mark their counts as estimates. */
+function estimated(group: GroupReport): boolean {
+  return (group as GroupReport & { estimated?: unknown }).estimated === true;
 }
 
 /** The hints read "a socket still open: close it …": the part after the colon is what to do. */
