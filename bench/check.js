@@ -1,7 +1,7 @@
 // `leakprof check` costs: wall time of a workload that keeps 0 / 200 MB until it exits, bare vs
 // `leakprof run` vs `leakprof check` (whose exit snapshot follows a full GC), alternated in one
 // run, medians; and the cost of one verifyNone() call on a clean process with 0 / 1000 / 10000
-// live unref'd timers. JSON in bench/results/check-<node major>.json.
+// live unref'd timers; and the exit GC's own cost on an object-heavy heap. JSON in bench/results/check-<node major>.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,16 @@ for (const live of [0, 1000, 10000]) {
   console.log(`verifyNone() with ${live} live unref'd timers: ${out.usPerCall} µs per call`);
 }
 
+const gc = [];
+for (const objects of [0, 1_000_000, 4_000_000]) {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', `${root}bench/loads/gc-cost.mjs`], { env: { ...process.env, OBJECTS: String(objects) }, encoding: 'utf8' });
+  const out = JSON.parse(r.stdout);
+  gc.push(out);
+  console.log(`exit GC with ${objects} small objects (${out.heapMB} MB heap): ${out.gcMs} ms`);
+}
+
 const major = process.versions.node.split('.')[0];
 mkdirSync(`${root}bench/results`, { recursive: true });
 const file = `${root}bench/results/check-${major}.json`;
-writeFileSync(file, `${JSON.stringify({ node: process.version, rounds, date: new Date().toISOString(), heap, verify }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ node: process.version, rounds, date: new Date().toISOString(), heap, verify, gc }, null, 2)}\n`);
 console.log(`wrote ${file}`);

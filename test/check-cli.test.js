@@ -164,6 +164,10 @@ describe('leakprof check', { concurrency: true }, () => {
     assert.equal(annotations.length, 2, stderr);
     assert.ok(annotations.some((a) => a.startsWith(`::error file=${MIXED},line=${markerLine(MIXED, 'LEAK interval')},col=`) && a.includes(',title=leakprof::leak: 1 × Timeout 60000ms repeat ref')), annotations.join('\n'));
     assert.equal((await check([MIXED], { env: noGithub })).stderr.includes('::error'), false);
+    // Paths relative to the repository when check runs in a sub-folder of it (a monorepo package).
+    const nested = await check([MIXED], { env: { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: join(ROOT, '..') } });
+    const repoRelative = `${ROOT.split('/').filter(Boolean).at(-1)}/${MIXED}`;
+    assert.ok(nested.stderr.includes(`::error file=${repoRelative},`), nested.stderr);
   });
 
   test('--promises / --listeners reach every process\'s collector; check mode collects garbage', async () => {
