@@ -184,6 +184,9 @@ describe('leakprof check', { concurrency: true }, () => {
     assert.match(help.stdout, /Exit code: 0 clean; 1 leak; 124 the workload hung/);
     const none = await check([]);
     assert.equal(none.code, 2);
+    const update = await check(['--update-baseline', MIXED]);
+    assert.equal(update.code, 2);
+    assert.match(update.stderr, /--update-baseline needs a file/);
   });
 });
 
