@@ -48,6 +48,7 @@ describe('async and listeners profiles', { concurrency: true }, () => {
     assert.equal(group.top.function, 'getRecommend');
     assert.match(group.source, /await channel\.send/);
     assert.ok(group.waitingOn, 'says what it waits on');
+    assert.equal(group.createdBy?.top?.function, 'recommend', 'and where the parked function was called (Go\'s "created by")');
     assert.equal(`${group.waitingOn.top.file}:${group.waitingOn.top.function}`, 'fixtures/timeout-race/channel.mjs:Channel.send');
     assert.ok(group.hint);
   });

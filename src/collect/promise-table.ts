@@ -129,6 +129,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     }
     for (const id of collected) this.live.delete(id);
 
+    // Where each parked async function was called: its own promise's stack, minus the function itself (Go's "created by").
+    const startedAt = new Map<string, number>();
+    for (const record of this.live.values()) {
+      if (record.kind !== PromiseKind.AsyncFunction || record.target.deref() === undefined) continue;
+      const fn = this.stacks.topFunction[record.stack] ?? '';
+      if (fn !== '' && !startedAt.has(fn)) startedAt.set(fn, this.stacks.tailOf(record.stack));
+    }
     // Async functions parked at an await of their own that is listed: an await on one of them is not listed too.
     const parkedIn = new Set<string>();
     for (const record of ends) if (record.kind === PromiseKind.Waiting) parkedIn.add(this.stacks.topFunction[record.stack] ?? '');
@@ -138,9 +145,10 @@ export class PromiseTable implements PromiseListener, ProfileSource {
       const root = this.rootOf(record);
       const label = record.kind === PromiseKind.Waiting ? 'await' : 'promise';
       const waitingOn = root !== undefined && root !== record ? root.stack : -1;
+      const calledFrom = record.kind === PromiseKind.Waiting ? (startedAt.get(this.stacks.topFunction[record.stack] ?? '') ?? -1) : -1;
       groups.add(
-        `${label}\u0000${record.stack}\u0000${waitingOn}`,
-        () => head(label, record.stack, waitingOn),
+        `${label}\u0000${record.stack}\u0000${waitingOn}\u0000${calledFrom}`,
+        () => head(label, record.stack, waitingOn, calledFrom),
         { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
         record.weight,
       );
@@ -180,8 +188,8 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   }
 }
 
-function head(label: string, stack: number, waitingOn: number): SampleHead {
-  const out: SampleHead = { type: label, label, state: 'pending', stack, createdBy: -1, createdByAsync: -1 };
+function head(label: string, stack: number, waitingOn: number, calledFrom: number): SampleHead {
+  const out: SampleHead = { type: label, label, state: 'pending', stack, createdBy: calledFrom, createdByAsync: -1 };
   if (waitingOn >= 0) out.waitingOn = waitingOn;
   return out;
 }

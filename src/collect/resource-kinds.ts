@@ -40,6 +40,12 @@ export interface TypeState {
    * FileHandle nobody closed), so a strong reference would keep them, and their fd, alive.
    */
   readonly weak: boolean;
+  /**
+   * Its init runs inside the resource's own JavaScript constructor (a Timeout): that
+   * constructor is a sure capture boundary, one that cuts async_hooks' and the timer
+   * internals' frames too, and such stacks are taken lazily (interned only if read).
+   */
+  readonly constructorBoundary: boolean;
 }
 
 export function classifyType(type: string, resource: object): TypeState {
@@ -53,6 +59,7 @@ export function classifyType(type: string, resource: object): TypeState {
     alwaysStacked: ALWAYS_STACKED_TYPES.has(type),
     tracked,
     weak: tracked && !deterministic,
+    constructorBoundary: tracked && type === 'Timeout' && typeof (resource as { constructor?: unknown }).constructor === 'function',
   };
 }
 

@@ -9,18 +9,25 @@ import { isOwnActivity } from './own-activity.js';
 import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
-import type { StackTable } from './stack-table.js';
+import type { CaptureBoundary, RawStack, StackTable } from './stack-table.js';
 
 export class LiveRecord {
   constructor(
     readonly kind: TypeState,
     readonly createdAt: number,
     readonly trigger: number,
-    readonly stack: number,
-    /** Index into ResourceTable.ancestors, or -1. */
-    readonly createdBy: number,
+    /** Interned stack id, or -1; read it through ResourceTable.stackOf (a lazy stack is interned on first read). */
+    public stack: number,
+    /**
+     * Index into ResourceTable.ancestors, or -1; read it through ResourceTable.createdByOf.
+     * Before that, a lazy record may hold `-2 - stack` here: its direct trigger, whose
+     * stack has user code, not interned as an ancestor yet (most records die before anyone asks).
+     */
+    public createdBy: number,
     /** The resource itself, or a WeakRef to it (TypeState.weak). */
     readonly target: object,
+    /** A stack taken but not interned yet (StackTable.captureLazy); cleared once read. */
+    public raw: RawStack | undefined = undefined,
   ) {}
 }
 
@@ -31,6 +38,21 @@ export interface Ancestor {
 }
 
 const CLOCK_EVERY = 64;
+
+/**
+ * A sampled tick whose stack is not read yet. What made it is kept as it was then: the
+ * trigger's link (see LiveRecord.createdBy), or the sampled tick it was queued from, left
+ * unread too (stream internals queue ticks from ticks: reading each parent would read them all).
+ */
+interface PendingTick {
+  raw: RawStack | undefined;
+  asyncId: number;
+  trigger: number;
+  link: number;
+  parent: PendingTick | undefined;
+  /** The ancestor index once read (-1: none). */
+  ancestor: number;
+}
 
 export class ResourceTable implements ResourceListener {
   readonly live = new Map<number, LiveRecord>();
@@ -47,7 +69,7 @@ export class ResourceTable implements ResourceListener {
    * Ticks that carry user code, by async id, until they run: Node defers work such as
    * `server.listen(0, host)` to a tick, and the handle made there is blamed on the tick's creator.
    */
-  private readonly ticks = new Map<number, number>();
+  private readonly ticks = new Map<number, number | PendingTick>();
   private inits = 0;
   private clock = performance.now();
 
@@ -75,14 +97,43 @@ export class ResourceTable implements ResourceListener {
     this.changes++;
 
     let stack = -1;
+    let raw: RawStack | undefined;
     if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || this.budget.take()))) {
-      stack = this.stacks.capture(this.boundary!);
-      if (stack >= 0) kind.stacked++;
+      if (kind.constructorBoundary) {
+        // Lazy: most timers fire or are cleared long before a snapshot, and their stacks are never read.
+        raw = this.stacks.captureLazy((resource as { constructor: CaptureBoundary }).constructor);
+        if (raw !== undefined) kind.stacked++;
+      } else {
+        stack = this.stacks.capture(this.boundary!);
+        if (stack >= 0) kind.stacked++;
+      }
     }
+    const stacked = stack >= 0 || raw !== undefined;
     // A clock read costs as much as the rest of this function: take it for stacked (rare) resources and every 64th other.
-    const createdAt = stack >= 0 || ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
-    const createdBy = stack >= 0 && !this.stacks.hasUserFrame[stack] ? this.ancestorOf(triggerAsyncId) : -1;
-    this.live.set(asyncId, new LiveRecord(kind, createdAt, triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource));
+    const createdAt = stacked || ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
+    // Eager: ancestry only for a stack without user code. Lazy: not known yet, so keep the (cheap, uninterned) link for later.
+    let createdBy = -1;
+    if (raw !== undefined) createdBy = this.parentLink(triggerAsyncId);
+    else if (stack >= 0 && !this.stacks.hasUserFrame[stack]) createdBy = this.ancestorOf(triggerAsyncId);
+    this.live.set(asyncId, new LiveRecord(kind, createdAt, triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
+  }
+
+  /** The record's interned stack id (or -1), interning a lazy one now. */
+  stackOf(record: LiveRecord): number {
+    if (record.raw !== undefined) {
+      const stack = this.stacks.resolve(record.raw);
+      record.raw = undefined;
+      record.stack = stack;
+      if (stack >= 0 && this.stacks.hasUserFrame[stack]) record.createdBy = -1;
+    }
+    return record.stack;
+  }
+
+  /** The record's "created by" ancestor (index into `ancestors`), or -1. */
+  createdByOf(record: LiveRecord): number {
+    this.stackOf(record);
+    if (record.createdBy <= -2) record.createdBy = this.internAncestor(-2 - record.createdBy, record.trigger);
+    return record.createdBy;
   }
 
   destroy(asyncId: number): void {
@@ -91,10 +142,33 @@ export class ResourceTable implements ResourceListener {
   }
 
   private noteTick(asyncId: number, triggerAsyncId: number): void {
-    const stack = this.stacks.capture(this.boundary!);
-    if (stack < 0) return;
-    const ancestor = this.stacks.hasUserFrame[stack] ? this.internAncestor(stack, asyncId) : this.ancestorOf(triggerAsyncId);
-    if (ancestor >= 0) this.ticks.set(asyncId, ancestor);
+    // Taken lazily: a tick's stack is read only if a tracked resource is made inside it (rare), so most are never interned.
+    const raw = this.stacks.captureLazy(this.boundary!);
+    if (raw === undefined) return;
+    const parent = this.live.has(triggerAsyncId) ? undefined : this.ticks.get(triggerAsyncId);
+    const pending = typeof parent === 'object' ? parent : undefined;
+    const link = pending !== undefined ? -1 : this.parentLink(triggerAsyncId);
+    this.ticks.set(asyncId, { raw, asyncId, trigger: triggerAsyncId, link, parent: pending, ancestor: -1 });
+  }
+
+  /** The ancestor a sampled tick stands for (itself when its stack has user code, else what made it), or -1. */
+  private tickAncestor(asyncId: number): number {
+    const tick = this.ticks.get(asyncId);
+    if (tick === undefined || typeof tick === 'number') return tick ?? -1;
+    const ancestor = this.readTick(tick);
+    this.ticks.set(asyncId, ancestor);
+    return ancestor;
+  }
+
+  private readTick(tick: PendingTick): number {
+    if (tick.raw === undefined) return tick.ancestor;
+    const stack = this.stacks.resolve(tick.raw);
+    tick.raw = undefined;
+    if (stack >= 0 && this.stacks.hasUserFrame[stack]) tick.ancestor = this.internAncestor(stack, tick.asyncId);
+    else if (tick.parent !== undefined) tick.ancestor = this.readTick(tick.parent);
+    else tick.ancestor = tick.link <= -2 ? this.internAncestor(-2 - tick.link, tick.trigger) : tick.link;
+    tick.parent = undefined;
+    return tick.ancestor;
   }
 
   /** Refreshes the coarse clock (the heartbeat calls it, so idle gaps do not age new resources). */
@@ -103,10 +177,17 @@ export class ResourceTable implements ResourceListener {
   }
 
   private ancestorOf(triggerAsyncId: number): number {
+    const link = this.parentLink(triggerAsyncId);
+    return link <= -2 ? this.internAncestor(-2 - link, triggerAsyncId) : link;
+  }
+
+  /** Like ancestorOf, but a trigger whose own stack has user code comes back as `-2 - stack`, not interned. */
+  private parentLink(triggerAsyncId: number): number {
     const parent = this.live.get(triggerAsyncId);
-    if (parent === undefined) return this.ticks.get(triggerAsyncId) ?? -1;
-    if (parent.stack >= 0 && this.stacks.hasUserFrame[parent.stack]) return this.internAncestor(parent.stack, triggerAsyncId);
-    return parent.createdBy;
+    if (parent === undefined) return this.ticks.size > 0 ? this.tickAncestor(triggerAsyncId) : -1;
+    const stack = this.stackOf(parent);
+    if (stack >= 0 && this.stacks.hasUserFrame[stack]) return -2 - stack;
+    return this.createdByOf(parent);
   }
 
   private internAncestor(stack: number, asyncId: number): number {

@@ -92,14 +92,16 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
       continue;
     }
     const { label, state, details } = describe(type, resource, now);
-    const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
+    const stack = ctx.table.stackOf(record);
+    const createdBy = ctx.table.createdByOf(record);
+    const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${ancestor?.stack ?? -1}`;
+    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}`;
     const entry: WireEntry = { id: asyncId, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: record.trigger };
     if (details) entry.details = details;
     groups.add(
       key,
-      () => ({ type, label, state, stack: record.stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 }),
+      () => ({ type, label, state, stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 }),
       entry,
     );
   }

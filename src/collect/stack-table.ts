@@ -27,6 +27,20 @@ function safePath(url: string): string {
 /** How deep the second look goes for a stack whose first `depth` frames are all Node's or a library's. */
 const DEEP_LIMIT = 64;
 
+/**
+ * A stack taken but not read yet: V8 keeps the raw frames on it and runs the formatting
+ * (our intern step) only when `.stack` is first read. Taking one costs about half as much
+ * as taking and interning; most resources die before anyone asks, so most are never read.
+ * Opaque to callers: hand it back to `resolve`.
+ */
+export interface RawStack {
+  readonly [rawStack]: true;
+}
+declare const rawStack: unique symbol;
+
+/** Whatever V8 accepts as the capture boundary: the frames above its topmost call (and it) are cut. */
+export type CaptureBoundary = StackBoundary | Function;
+
 type CallSite = NodeJS.CallSite & { isAsync?(): boolean; getScriptNameOrSourceURL?(): string | null };
 
 export class StackTable {
@@ -39,6 +53,7 @@ export class StackTable {
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
   /** Top frames of this file are dropped from the capture under way (a dispatcher between V8 and the boundary, there or not). */
   private skipFile: string | undefined;
+  private readonly tails = new Map<number, number>();
 
   constructor(private readonly depth: number) {
     this.prepare = (_error, sites) => this.intern(this.cut(sites));
@@ -64,11 +79,64 @@ export class StackTable {
     return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
   }
 
+  /** The stack without its top frame (interned like any other): an async function's promise stack minus the function itself is where it was called. */
+  tailOf(id: number): number {
+    let tail = this.tails.get(id);
+    if (tail === undefined) {
+      const frames = (this.frames[id] ?? []).slice(1);
+      tail = this.frames.length;
+      this.frames.push(frames);
+      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push('');
+      this.tails.set(id, tail);
+    }
+    return tail;
+  }
+
   private cut(sites: CallSite[]): CallSite[] {
     if (this.skipFile === undefined) return sites;
     let i = 0;
     while (i < sites.length && sites[i]!.getFileName() === this.skipFile) i++;
     return i === 0 ? sites : sites.slice(i);
+  }
+
+  /**
+   * Takes the current stack, cut at `boundary`, without interning it: call `resolve`
+   * later, only for the stacks that turn out to be needed. The boundary must be on the
+   * current stack (V8 keeps no frame at all otherwise): pass the function that emitted
+   * the event, or a resource's own constructor when it is known to run it (a Timeout),
+   * which also drops the runtime's frames between the two. There is no second, deeper
+   * look here as in `capture`: if the first `depth` frames hold no user frame, the
+   * resolved stack has none (and a caller may fall back on "created by").
+   */
+  captureLazy(boundary: CaptureBoundary): RawStack | undefined {
+    const savedLimit = Error.stackTraceLimit;
+    if (savedLimit !== this.depth) Error.stackTraceLimit = this.depth;
+    const holder = {};
+    try {
+      Error.captureStackTrace(holder, boundary);
+      return holder as RawStack;
+    } catch {
+      return undefined;
+    } finally {
+      if (savedLimit !== this.depth) Error.stackTraceLimit = savedLimit;
+    }
+  }
+
+  /** The interned id of a stack from `captureLazy` (the same id `capture` gives the same frames), or -1. Reading it again is free: V8 keeps the first result. */
+  resolve(raw: RawStack): number {
+    const ErrorCtor = Error as ErrorConstructor & { prepareStackTrace?: unknown };
+    const savedPrepare = ErrorCtor.prepareStackTrace;
+    ErrorCtor.prepareStackTrace = this.prepare;
+    this.skipFile = undefined;
+    try {
+      const id = (raw as { stack?: unknown }).stack;
+      return typeof id === 'number' ? id : -1;
+    } catch {
+      return -1;
+    } finally {
+      ErrorCtor.prepareStackTrace = savedPrepare;
+    }
   }
 
   private take(boundary: StackBoundary, limit: number, toUser: boolean): number {

@@ -120,7 +120,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   if (group.createdBy) {
     const by = group.createdBy;
     const at = by.top ? `${by.top.function} at ${by.top.file}:${by.top.line}:${by.top.column}` : 'an async ancestor';
-    lines.push(`#\tcreated by ${at} in async ${by.asyncId}`);
+    lines.push(by.asyncId >= 0 ? `#\tcreated by ${at} in async ${by.asyncId}` : `#\tcreated by ${at}`);
     if (!group.top && group.source) lines.push(c.dim(`#\t\t| ${group.source}`));
   }
   if (group.waitingOn) lines.push(...waitingOnLines(group.waitingOn, opts));

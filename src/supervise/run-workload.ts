@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProcessReport } from '../analyse/build-report.js';
 import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
@@ -167,6 +167,10 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
   const outcome: Outcome = { kind: outcomeKind, exitCode: exit.code, signal: exit.signal };
   const report = assemble(blocked, outcome);
+  if ((timedOut || exit.signal) && child.pid !== undefined) {
+    const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
+    if (unheard) report.processes.unshift(unheard);
+  }
   if (!options.keepSpool) rmSync(spool, { recursive: true, force: true });
   const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
   return { report, exitCode, signal: timedOut ? null : exit.signal };
@@ -179,6 +183,38 @@ function collectProcesses(spools: Map<number, ProcessSpool>, cwd: string, blocke
     if (report) out.push(report);
   }
   return out;
+}
+
+/**
+ * The direct child, when it was ended (by --timeout or a signal) before leakprof's preload
+ * ran in it and so never said hello: it must not vanish from the report. Only for a Node
+ * command: another command's Node children speak for themselves, and a report with no
+ * process at all already says that the command did not start Node.
+ */
+function unheardChild(pid: number, command: string[], startedAt: number, reported: ProcessReport[], spools: Map<number, ProcessSpool>): ProcessReport | undefined {
+  if (spools.get(pid)?.hello || reported.some((p) => p.pid === pid)) return undefined;
+  if (!looksLikeNode(command[0] ?? '')) return undefined;
+  return {
+    pid,
+    ppid: process.pid,
+    argv: command,
+    execArgv: [],
+    nodeVersion: '',
+    snapshot: { reason: 'none', time: new Date(startedAt).toISOString(), uptimeMs: Date.now() - startedAt },
+    blocked: true,
+    notes: [
+      "killed before leakprof's collector started in it: it was still starting up (or stuck in code that runs before leakprof's --import preload, such as a --require'd module), so nothing was collected",
+    ],
+    stackMode: 'auto',
+    memory: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
+    profiles: [],
+    summary: [],
+    crossCheck: [],
+  };
+}
+
+function looksLikeNode(file: string): boolean {
+  return file === process.execPath || /^node(\d+)?(\.exe)?$/i.test(basename(file));
 }
 
 /** The running workload: its process, the instrumented processes it started, and how to ask them for snapshots. */

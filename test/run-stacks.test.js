@@ -1,0 +1,34 @@
+// Creation stacks under each --stacks mode: timers are taken lazily (interned only when a snapshot
+// reads them), and "created by" must still reach the user line when a timer's own stack has none.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
+
+describe('timer stacks', { concurrency: true }, () => {
+  for (const mode of ['auto', 'all']) {
+    test(`--stacks ${mode}: an interval a library starts from its own timer callback is created by the user line`, async () => {
+      const file = 'fixtures/created-by/library-interval.mjs';
+      const { report, code } = await runLeakprof(['--stacks', mode, '--timeout', TIMEOUT, file]);
+      assert.equal(code, 124);
+      const proc = processFor(report, file);
+      const found = leaks(proc);
+      assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
+      const [interval] = found;
+      assert.equal(interval.label, 'Timeout 1000ms repeat');
+      assert.equal(interval.top, null, 'the interval has no user frame of its own');
+      // Cut at the Timeout constructor: setInterval, then the library; none of async_hooks' or the timer internals' frames.
+      assert.deepEqual(interval.frames.slice(0, 2).map((f) => f.function), ['setInterval', 'Timeout.arm'], JSON.stringify(interval.frames));
+      assert.ok(!interval.frames.some((f) => f.file === 'node:internal/async_hooks'));
+      assert.equal(location(interval), `${file}:${markerLine(file, 'LEAK')}`);
+    });
+  }
+
+  test('--stacks all: a module-level interval is located at its line', async () => {
+    const file = 'fixtures/module-interval/leaky.mjs';
+    const { report } = await runLeakprof(['--stacks', 'all', '--timeout', TIMEOUT, file]);
+    const proc = processFor(report, file);
+    const found = leaks(proc).filter((g) => g.type === 'Timeout');
+    assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
+    assert.equal(location(found[0]), `${file}:${markerLine(file, 'LEAK')}`);
+  });
+});
