@@ -2,7 +2,7 @@
 // verdict is the exit code and the violations in the JSON report's `verdict`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { markerLine, processFor } from './helpers/leakprof.js';
+import { markerLine, processFor, TIMEOUT } from './helpers/leakprof.js';
 import { check, checkJson, where } from './helpers/check.js';
 
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
@@ -103,7 +103,7 @@ describe('peer scenarios under leakprof check', { concurrency: true }, () => {
   });
 
   test('16: while (true) -> hang report, exit 124', async () => {
-    const { code, stderr } = await check(['--timeout', '1s', '--grace', '500ms', 'fixtures/peers/16-busy-loop.mjs']);
+    const { code, stderr } = await check(['--timeout', TIMEOUT, '--grace', '200ms', 'fixtures/peers/16-busy-loop.mjs']);
     assert.equal(code, 124);
     assert.match(stderr, /^hang: pid \d+: event loop blocked/m);
     assert.match(stderr, /leakprof check: HANG .*\(exit 124\)/);
