@@ -2,7 +2,7 @@
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
 import { SampleGroups } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
-import { describe, isAlive } from './resource-details.js';
+import { describe, isAlive, isClosing } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
@@ -28,7 +28,8 @@ const mappedStacks = new Map<number, WireFrame[]>();
 
 export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
   const now = performance.now();
-  const handles = handlesProfile(ctx, now);
+  const settled = new Map<string, Settled>();
+  const handles = handlesProfile(ctx, now, settled);
   const profiles = [handles.profile('handles')];
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
@@ -47,7 +48,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     time: Date.now(),
     uptimeMs: Math.round(now),
     stackMode: ctx.stackMode,
-    stacks: referencedStacks(ctx.stacks, profiles),
+    stacks: referencedStacks(ctx.stacks, profiles, [...settled.values()]),
     profiles,
     typeCounts: ctx.table.typeCounts(),
     active: countActive(),
@@ -59,23 +60,37 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       arrayBuffers: memory.arrayBuffers,
     },
     droppedEntries: dropped,
+    ...(settled.size > 0 ? { settled: [...settled.values()] } : {}),
     ...extra,
   };
   for (const source of ctx.profiles ?? []) source.annotate?.(message);
   return message;
 }
 
-function handlesProfile(ctx: SnapshotContext, now: number): SampleGroups {
+type Settled = NonNullable<SnapshotMessage['settled']>[number];
+
+function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, Settled>): SampleGroups {
   const groups = new SampleGroups(ctx.maxEntries);
+  // On their way out (closed, destroy pending; or collected): not alive, but said, for check --verbose.
+  const noteSettled = (type: string, stack: number, why: Settled['why']): void => {
+    const key = `${type}\u0000${stack}\u0000${why}`;
+    const entry = settled.get(key);
+    if (entry) entry.count++;
+    else settled.set(key, { type, stack, why, count: 1 });
+  };
   for (const [asyncId, record] of ctx.table.live) {
     const resource = ResourceTable.resolve(record);
     if (resource === undefined) {
       // Collected without a destroy event: it is not alive.
       ctx.table.destroy(asyncId);
+      noteSettled(record.kind.type, record.stack, 'collected');
       continue;
     }
     const type = record.kind.type;
-    if (!isAlive(type, resource)) continue;
+    if (!isAlive(type, resource)) {
+      if (isClosing(type, resource)) noteSettled(type, record.stack, 'closing');
+      continue;
+    }
     const { label, state, details } = describe(type, resource, now);
     const stack = ctx.table.stackOf(record);
     const createdBy = ctx.table.createdByOf(record);
@@ -94,10 +109,11 @@ function handlesProfile(ctx: SnapshotContext, now: number): SampleGroups {
 }
 
 /** The frames of every stack the samples point at, source-mapped once per stack. */
-function referencedStacks(table: StackTable, profiles: WireProfile[]): Record<string, WireFrame[]> {
+function referencedStacks(table: StackTable, profiles: WireProfile[], settled: Settled[]): Record<string, WireFrame[]> {
   const stacks: Record<string, WireFrame[]> = {};
-  for (const profile of profiles) {
-    for (const sample of profile.samples) {
+  const settledAsSamples = settled.map((s) => ({ stack: s.stack, createdBy: -1, waitingOn: -1 }));
+  for (const samples of [...profiles.map((p) => p.samples), settledAsSamples]) {
+    for (const sample of samples) {
       for (const id of [sample.stack, sample.createdBy, sample.waitingOn ?? -1]) {
         if (id < 0 || stacks[id] !== undefined) continue;
         let frames = mappedStacks.get(id);

@@ -56,6 +56,8 @@ export interface RunOptions {
   /** Keep the spool folder (for debugging leakprof). */
   keepSpool?: boolean;
   onSpawn?: (child: ChildProcess) => void;
+  /** Further collector settings (promises, listeners, gc) passed to every process as they are. */
+  collector?: Partial<Omit<CollectorConfig, 'spool'>>;
 }
 
 export interface RunResult {
@@ -74,6 +76,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
   const config: CollectorConfig = {
     ...DEFAULT_COLLECTOR_CONFIG,
+    ...options.collector,
     spool,
     stackMode: options.stackMode ?? DEFAULT_COLLECTOR_CONFIG.stackMode,
     stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,
@@ -151,7 +154,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     exit = await supervisor.exited;
   } catch (error) {
     for (const cleanup of cleanups) cleanup();
-    rmSync(spool, { recursive: true, force: true });
+    removeSpool(spool);
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new WorkloadError(`command not found: ${file} (is it installed and on PATH?)`, 127);
     if (err.code === 'EACCES') throw new WorkloadError(`cannot run ${file}: permission denied`, 126);
@@ -168,7 +171,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
     if (unheard) report.processes.unshift(unheard);
   }
-  if (!options.keepSpool) rmSync(spool, { recursive: true, force: true });
+  if (!options.keepSpool) removeSpool(spool);
   const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
   return { report, exitCode, signal: timedOut ? null : exit.signal };
 }
@@ -288,6 +291,18 @@ class Supervisor {
       for (const pid of pids) if (isRunning(pid)) trySignal(pid, 'SIGKILL');
       clearTimeout(timer);
     });
+  }
+}
+
+/**
+ * A detached or unref'd child may still be writing its snapshot while the folder goes
+ * (ENOTEMPTY): retry, and never let a failed cleanup cost the report already built.
+ */
+function removeSpool(spool: string): void {
+  try {
+    rmSync(spool, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  } catch {
+    // a leftover temp folder is better than a lost report
   }
 }
 

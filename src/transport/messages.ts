@@ -86,6 +86,16 @@ export interface WireMemory {
   arrayBuffers: number;
 }
 
+/** One point of the memory series a collector keeps (every heartbeat, and at start and exit). */
+export interface WireMemorySample {
+  /** Process uptime, ms. */
+  t: number;
+  heapUsed: number;
+  rss: number;
+  /** Taken right after a forced garbage collection (check mode), so heapUsed is what is really held. */
+  gc?: boolean;
+}
+
 export interface WireProcessInfo {
   pid: number;
   ppid: number;
@@ -129,6 +139,13 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /**
+   * Resources that were on their way out when the snapshot was taken, not counted as alive:
+   * `closing` (its owner closed it, the destroy event had not arrived), `collected` (freed by GC).
+   */
+  settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
+  /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
+  memorySamples?: WireMemorySample[];
   /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
 }
@@ -156,6 +173,11 @@ export interface CollectorConfig {
   listeners: boolean;
   /** A (target, event) pair is watched once it holds more listeners than this. */
   listenerThreshold: number;
+  /**
+   * Check mode: collect garbage before the first memory sample and before the exit snapshot,
+   * so heap growth is measured on live data and resources freed only by GC are not blamed.
+   */
+  gc: boolean;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -169,4 +191,5 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   promiseBudget: 20000,
   listeners: false,
   listenerThreshold: 10,
+  gc: false,
 };
