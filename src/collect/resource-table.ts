@@ -14,6 +14,7 @@ import type { CaptureBoundary, RawStack, StackTable } from './stack-table.js';
 export class LiveRecord {
   constructor(
     readonly kind: TypeState,
+    /** Whole milliseconds of performance.now(): a small integer is stored in the record itself, a fraction would be a boxed number per record. */
     readonly createdAt: number,
     readonly trigger: number,
     /** Interned stack id, or -1; read it through ResourceTable.stackOf (a lazy stack is interned on first read). */
@@ -120,7 +121,7 @@ export class ResourceTable implements ResourceListener {
     let createdBy = -1;
     if (raw !== undefined) createdBy = this.parentLink(triggerAsyncId);
     else if (stack >= 0 && !this.stacks.hasUserFrame[stack]) createdBy = this.ancestorOf(triggerAsyncId);
-    this.live.set(asyncId, new LiveRecord(kind, createdAt, triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
+    this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
   }
 
   /** The record's interned stack id (or -1), interning a lazy one now. */
