@@ -14,6 +14,7 @@ import type { CaptureBoundary, RawStack, StackTable } from './stack-table.js';
 export class LiveRecord {
   constructor(
     readonly kind: TypeState,
+    /** Whole milliseconds of performance.now(): a small integer is stored in the record itself, a fraction would be a boxed number per record. */
     readonly createdAt: number,
     readonly trigger: number,
     /** Interned stack id, or -1; read it through ResourceTable.stackOf (a lazy stack is interned on first read). */
@@ -98,7 +99,9 @@ export class ResourceTable implements ResourceListener {
 
     let stack = -1;
     let raw: RawStack | undefined;
-    if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || this.budget.take()))) {
+    let budgeted = false;
+    if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || (budgeted = this.budget.take())))) {
+      const started = budgeted ? performance.now() : 0;
       if (kind.constructorBoundary) {
         // Lazy: most timers fire or are cleared long before a snapshot, and their stacks are never read.
         raw = this.stacks.captureLazy((resource as { constructor: CaptureBoundary }).constructor);
@@ -107,15 +110,18 @@ export class ResourceTable implements ResourceListener {
         stack = this.stacks.capture(this.boundary!);
         if (stack >= 0) kind.stacked++;
       }
+      // Read the clock once: it dates the resource and prices the stack (rare kinds' stacks are free, busy kinds' are sampled).
+      this.clock = performance.now();
+      if (budgeted) this.budget.charge(this.clock - started);
     }
     const stacked = stack >= 0 || raw !== undefined;
     // A clock read costs as much as the rest of this function: take it for stacked (rare) resources and every 64th other.
-    const createdAt = stacked || ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
+    const createdAt = stacked ? this.clock : ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
     // Eager: ancestry only for a stack without user code. Lazy: not known yet, so keep the (cheap, uninterned) link for later.
     let createdBy = -1;
     if (raw !== undefined) createdBy = this.parentLink(triggerAsyncId);
     else if (stack >= 0 && !this.stacks.hasUserFrame[stack]) createdBy = this.ancestorOf(triggerAsyncId);
-    this.live.set(asyncId, new LiveRecord(kind, createdAt, triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
+    this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
   }
 
   /** The record's interned stack id (or -1), interning a lazy one now. */
@@ -143,7 +149,9 @@ export class ResourceTable implements ResourceListener {
 
   private noteTick(asyncId: number, triggerAsyncId: number): void {
     // Taken lazily: a tick's stack is read only if a tracked resource is made inside it (rare), so most are never interned.
+    const started = performance.now();
     const raw = this.stacks.captureLazy(this.boundary!);
+    this.tickBudget.charge(performance.now() - started);
     if (raw === undefined) return;
     const parent = this.live.has(triggerAsyncId) ? undefined : this.ticks.get(triggerAsyncId);
     const pending = typeof parent === 'object' ? parent : undefined;

@@ -107,11 +107,12 @@ export class StackTable {
    * the event, or a resource's own constructor when it is known to run it (a Timeout),
    * which also drops the runtime's frames between the two. There is no second, deeper
    * look here as in `capture`: if the first `depth` frames hold no user frame, the
-   * resolved stack has none (and a caller may fall back on "created by").
+   * resolved stack has none (and a caller may fall back on "created by"). `limit` caps the
+   * frames kept (the table's depth by default).
    */
-  captureLazy(boundary: CaptureBoundary): RawStack | undefined {
+  captureLazy(boundary: CaptureBoundary, limit = this.depth): RawStack | undefined {
     const savedLimit = Error.stackTraceLimit;
-    if (savedLimit !== this.depth) Error.stackTraceLimit = this.depth;
+    if (savedLimit !== limit) Error.stackTraceLimit = limit;
     const holder = {};
     try {
       Error.captureStackTrace(holder, boundary);
@@ -119,7 +120,7 @@ export class StackTable {
     } catch {
       return undefined;
     } finally {
-      if (savedLimit !== this.depth) Error.stackTraceLimit = savedLimit;
+      if (savedLimit !== limit) Error.stackTraceLimit = savedLimit;
     }
   }
 

@@ -67,3 +67,12 @@ test('capture still interns eagerly and shares ids with resolved lazy stacks of 
   assert.equal(table.frames[lazy][0].file, here);
   assert.equal(table.frames[lazy].length, table.frames[eager].length);
 });
+
+test('captureLazy keeps at most `limit` frames', () => {
+  const table = new StackTable(16);
+  function a() { return b(); }
+  function b() { return c(); }
+  function c() { return table.captureLazy(c, 2); }
+  const id = table.resolve(a());
+  assert.deepEqual(table.frames[id].map((f) => f.fn), ['b', 'a']);
+});
