@@ -99,6 +99,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   if (benign) group.benign = benign;
   const hint = hintFor(sample.type, sample.label);
   if (hint) group.hint = hint;
+  if (sample.test !== undefined) group.test = sample.test;
   return group;
 }
 

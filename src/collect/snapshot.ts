@@ -5,6 +5,7 @@ import { describe, isAlive } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
+import { testName } from './test-context.js';
 
 export interface SnapshotContext {
   table: ResourceTable;
@@ -35,7 +36,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     const { label, state, details } = describe(type, resource, now);
     const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${ancestor?.stack ?? -1}`;
+    const key = `${label}\u0000${state}\u0000${record.stack}\u0000${ancestor?.stack ?? -1}\u0000${record.test}`;
     const ageMs = Math.max(0, Math.round(now - record.createdAt));
     let sample = groups.get(key);
     if (sample === undefined) {
@@ -51,6 +52,8 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
         ageMaxMs: ageMs,
         entries: [],
       };
+      const test = testName(record.test);
+      if (test !== undefined) sample.test = test;
       groups.set(key, sample);
     }
     sample.count++;

@@ -78,6 +78,8 @@ export interface GroupReport {
   /** Go's "created by": when the stack has no user frame, the nearest ancestor (by async trigger) that has one. */
   createdBy?: { asyncId: number; frames: FrameReport[]; top: FrameReport | null };
   entries: EntryReport[];
+  /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
+  test?: string;
 }
 
 export interface FrameReport {

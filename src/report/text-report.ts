@@ -101,6 +101,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   const c = opts.colors;
   const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
   const lines = [`${c.bold(String(group.count))} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}`];
+  if (group.test !== undefined) lines.push(`#\tin test ${JSON.stringify(group.test)}`);
   if (group.frames === null) {
     const t = proc.summary.find((s) => s.type === group.type);
     const why = proc.stackMode === 'none' ? 'stacks are off (--stacks none)' : `stacks are sampled for busy kinds (${t?.stacked ?? 0} of ${t?.created ?? 0} ${group.type} created got one)`;

@@ -57,6 +57,8 @@ export interface WireSample {
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
   entries: WireEntry[];
+  /** The test (full path, `suite > test`) or hook whose code created them, when a test runner ran them. */
+  test?: string;
 }
 
 export interface WireProfile {

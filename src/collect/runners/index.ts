@@ -1,0 +1,36 @@
+/**
+ * Per-test attribution: the runner integrations, installed in every instrumented
+ * process. Each costs nothing until its runner's code is loaded; node:test is wrapped
+ * up front, and only where a test run is likely (node --test and its children, a
+ * test-looking entry script), since loading it costs a few milliseconds.
+ */
+import { instrumentJest } from './jest.js';
+import { instrumentMocha } from './mocha.js';
+import { instrumentNodeTest } from './node-test.js';
+import { instrumentVitest } from './vitest.js';
+
+const TEST_FILE = /(^|[/\\])(test|tests|__tests__)[/\\]|[.-](test|spec)\.[cm]?[jt]sx?$/;
+
+function looksLikeNodeTest(): boolean {
+  if (process.env.NODE_TEST_CONTEXT !== undefined) return true;
+  if (process.execArgv.some((a) => a === '--test' || a.startsWith('--test='))) return true;
+  const entry = process.argv[1];
+  return entry !== undefined && TEST_FILE.test(entry);
+}
+
+export function instrumentTestRunners(): void {
+  const steps: Array<[boolean, () => void]> = [
+    [looksLikeNodeTest(), instrumentNodeTest],
+    [true, instrumentMocha],
+    [true, instrumentJest],
+    [process.env.VITEST === 'true', instrumentVitest],
+  ];
+  for (const [wanted, install] of steps) {
+    if (!wanted) continue;
+    try {
+      install();
+    } catch {
+      // A runner we cannot instrument still runs; its leaks are just not named after tests.
+    }
+  }
+}

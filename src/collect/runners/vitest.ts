@@ -1,0 +1,59 @@
+/**
+ * vitest: test files go through vite's module runner, out of reach of Node's loaders, but
+ * each worker keeps its state on `globalThis.__vitest_worker__`, and its runner sets
+ * `state.current` to the test it is about to run (and back to the suite after). That
+ * property is turned into a setter that enters the test's context, from inside the
+ * runner's own async function just before it calls the test: the test and its later async
+ * work carry the name. Only in vitest's worker processes (VITEST=true); the `threads` pool
+ * runs tests in worker threads, which leakprof does not instrument (vitest's default pool
+ * is `forks`).
+ */
+import { enterTest, setSerialProbe } from '../test-context.js';
+
+interface Task {
+  name: string;
+  type: string;
+  filepath?: string;
+  suite?: Task;
+}
+interface WorkerState {
+  current?: Task;
+}
+
+const STATE = '__vitest_worker__';
+const patched = new WeakSet<object>();
+
+function testPath(task: Task | undefined): string | undefined {
+  if (!task || task.type !== 'test') return undefined;
+  const names: string[] = [];
+  for (let t: Task | undefined = task; t && t.filepath === undefined; t = t.suite) names.unshift(t.name);
+  return names.join(' > ');
+}
+
+function patchState(state: WorkerState): void {
+  let current = state.current;
+  Object.defineProperty(state, 'current', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (task: Task | undefined) => {
+      current = task;
+      try {
+        enterTest(testPath(task));
+      } catch {
+        // never break the runner
+      }
+    },
+  });
+  patched.add(state);
+}
+
+export function instrumentVitest(): void {
+  // The state appears once the worker has started; until then each resource creation looks for it.
+  setSerialProbe(() => {
+    const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
+    if (!state || typeof state !== 'object') return undefined;
+    if (!patched.has(state)) patchState(state);
+    return testPath(state.current);
+  });
+}
