@@ -5,7 +5,7 @@
  * test-looking entry script), since loading it costs a few milliseconds.
  */
 import { instrumentJest } from './jest.js';
-import { instrumentMocha } from './mocha.js';
+import { instrumentMocha, isMochaProcess } from './mocha.js';
 import { instrumentNodeTest } from './node-test.js';
 import { instrumentVitest } from './vitest.js';
 
@@ -21,7 +21,7 @@ function looksLikeNodeTest(): boolean {
 export function instrumentTestRunners(): void {
   const steps: Array<[boolean, () => void]> = [
     [looksLikeNodeTest(), instrumentNodeTest],
-    [true, instrumentMocha],
+    [isMochaProcess(), instrumentMocha],
     [true, instrumentJest],
     [process.env.VITEST === 'true', instrumentVitest],
   ];

@@ -8,6 +8,9 @@
  * runs tests in worker threads, which leakprof does not instrument (vitest's default pool
  * is `forks`).
  */
+import { SourceMap } from 'node:module';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { addSourceMapProvider } from '../source-maps.js';
 import { enterTest, setSerialProbe } from '../test-context.js';
 
 interface Task {
@@ -18,6 +21,7 @@ interface Task {
 }
 interface WorkerState {
   current?: Task;
+  evaluatedModules?: { getModuleById?(id: string): { meta?: { code?: unknown } } | undefined };
 }
 
 const STATE = '__vitest_worker__';
@@ -48,7 +52,29 @@ function patchState(state: WorkerState): void {
   patched.add(state);
 }
 
+const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)/;
+
+/**
+ * vitest compiles test files itself (vm, transformed by vite, with an inline source map),
+ * so Node keeps no map for them: the map is read from vitest's module graph, so creation
+ * stacks point at the test file's own lines.
+ */
+function evaluatedModuleMap(file: string): SourceMap | undefined {
+  const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
+  const code = state?.evaluatedModules?.getModuleById?.(file)?.meta?.code;
+  if (typeof code !== 'string') return undefined;
+  const match = INLINE_MAP.exec(code);
+  if (!match) return undefined;
+  const payload = JSON.parse(Buffer.from(match[1]!, 'base64').toString('utf8')) as { sources?: string[]; sourceRoot?: string };
+  // Sources are relative to the file: reports want the path.
+  const base = resolve(dirname(file), payload.sourceRoot ?? '');
+  payload.sources = (payload.sources ?? []).map((source) => (isAbsolute(source) ? source : resolve(base, source)));
+  delete payload.sourceRoot;
+  return new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+}
+
 export function instrumentVitest(): void {
+  addSourceMapProvider(evaluatedModuleMap);
   // The state appears once the worker has started; until then each resource creation looks for it.
   setSerialProbe(() => {
     const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
