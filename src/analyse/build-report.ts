@@ -61,6 +61,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     summary: snap ? summarize(snap, profiles) : [],
     crossCheck: snap ? crossCheck(snap, profiles) : [],
   };
+  if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
   return report;

@@ -6,6 +6,8 @@
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
+import { forceGc } from './force-gc.js';
+import { MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
@@ -17,6 +19,7 @@ export class Collector {
   readonly table: ResourceTable;
   private readonly source: ResourceSource;
   private readonly ctx: SnapshotContext;
+  readonly memory = new MemorySeries();
 
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
     this.stacks = new StackTable(config.stackDepth);
@@ -24,11 +27,23 @@ export class Collector {
     this.source = startResourceSource(this.table);
     this.table.boundary = this.source.boundary;
     this.ctx = { table: this.table, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
+    // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
+    this.memory.add(config.gc === true && forceGc());
   }
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
     this.ctx.seq++;
-    return asOwn(() => buildSnapshot(this.ctx, reason, extra));
+    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...extra }));
+  }
+
+  /**
+   * The exit snapshot. No waiting is possible in an 'exit' handler, so check mode settles
+   * what it can synchronously: a full GC first (resources freed only on collection are gone,
+   * heapUsed is live data), then one memory sample after it.
+   */
+  exitSnapshot(exitCode: number): SnapshotMessage {
+    this.memory.add(this.config.gc === true && forceGc());
+    return this.snapshot('exit', { exitCode });
   }
 
   stop(): void {
@@ -56,7 +71,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
   });
 
   process.on('exit', (code) => {
-    writer.append(collector.snapshot('exit', { exitCode: code }));
+    writer.append(collector.exitSnapshot(code));
   });
 
   asOwn(() => {
@@ -75,6 +90,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     let seen = -1;
     const heartbeat = setInterval(() => {
       collector.table.tick();
+      collector.memory.add(false);
       if (collector.table.changes === seen) return;
       seen = collector.table.changes;
       writer.writeLatest(collector.snapshot('heartbeat'));

@@ -49,20 +49,21 @@ function refState(resource: HandleLike): string {
   return 'active';
 }
 
-const STREAM_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP']);
-
 /** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
 export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
   // A closed fs/promises FileHandle is destroyed only when collected; its fd goes negative at close.
   if (type === 'FILEHANDLE') return !(typeof (resource as HandleLike).fd === 'number' && (resource as HandleLike).fd! < 0);
-  // A closed server or socket lets go of its handle at once (`_handle = null`); its destroy event comes a tick later.
-  if (STREAM_TYPES.has(type)) {
+  // A socket, server or child whose JS owner let go of it (close()/destroy() set `_handle` to null) is closing:
+  // its destroy event only comes a turn later, and an exit snapshot in between must not call it alive.
+  if (OWNED_TYPES.has(type)) {
     const owner = ownerOf(resource);
     if (owner && '_handle' in owner && owner._handle !== resource) return false;
   }
   return true;
 }
+
+const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
 
 export function describe(type: string, resource: object, now: number): Description {
   try {

@@ -2,7 +2,7 @@
  * The report leakprof writes with --json / -o: one typed definition, documented in the
  * README. Bump REPORT_SCHEMA on any change that breaks a reader.
  */
-import type { StackMode, WireDetails, WireMemory } from '../transport/messages.js';
+import type { StackMode, WireDetails, WireMemory, WireMemorySample } from '../transport/messages.js';
 
 export const REPORT_SCHEMA = 'leakprof.report/v1';
 
@@ -17,6 +17,8 @@ export interface Report {
   outcome: Outcome;
   /** One entry per instrumented Node process (the command, and every Node process it started). */
   processes: ProcessReport[];
+  /** `leakprof check` only: the judgement. */
+  verdict?: Verdict;
 }
 
 export interface Outcome {
@@ -44,6 +46,8 @@ export interface ProcessReport {
   summary: TypeSummary[];
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
+  /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
+  memorySamples?: WireMemorySample[];
 }
 
 export interface ProfileReport {
@@ -115,4 +119,50 @@ export interface CrossCheck {
   nodeName: string;
   collector: number;
   node: number;
+}
+
+/** `leakprof check`'s judgement of a report (present only in check's JSON). */
+export interface Verdict {
+  /** clean: nothing over a threshold; leak: something is; hang: ended by --timeout; failed: the workload exited non-zero. */
+  status: 'clean' | 'leak' | 'hang' | 'failed';
+  /** The exit code check leaves with: 0 clean, 1 leak, 124 hang, else the workload's own. */
+  exitCode: number;
+  /** One per group over its threshold, plus heap growth; each with its one-line message. */
+  violations: Violation[];
+  /** Live groups that did not count, and why (benign kind, unref'd, ignore rule, baseline, settled). */
+  excluded: Exclusion[];
+  /** Counted totals per kind against their limits. */
+  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean }>;
+  /** When --baseline wrote a file instead of judging against one. */
+  baselineWritten?: { file: string; groups: number };
+}
+
+export interface Violation {
+  /** handles, async, listeners (profile names) or heap. */
+  kind: string;
+  pid: number;
+  /** The one line a person can act on. */
+  message: string;
+  count: number;
+  type?: string;
+  label?: string;
+  state?: string;
+  /** The top user frame, or the created-by frame, or the first library frame. */
+  location?: { file: string; line: number; column: number; function: string };
+  /** The test that created it, when the runner's tests were attributed. */
+  test?: string;
+  hint?: string;
+}
+
+export interface Exclusion {
+  kind: string;
+  pid: number;
+  count: number;
+  type: string;
+  label: string;
+  state: string;
+  location?: string;
+  /** benign, unref, ignored, baseline, settled */
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal';
+  reason: string;
 }

@@ -51,6 +51,8 @@ export interface RunOptions {
   /** Keep the spool folder (for debugging leakprof). */
   keepSpool?: boolean;
   onSpawn?: (child: ChildProcess) => void;
+  /** Further collector settings (promises, listeners, gc) passed to every process as they are. */
+  collector?: Partial<Omit<CollectorConfig, 'spool'>>;
 }
 
 export interface RunResult {
@@ -69,6 +71,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
   const config: CollectorConfig = {
     ...DEFAULT_COLLECTOR_CONFIG,
+    ...options.collector,
     spool,
     stackMode: options.stackMode ?? DEFAULT_COLLECTOR_CONFIG.stackMode,
     stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,

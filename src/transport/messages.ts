@@ -84,6 +84,16 @@ export interface WireMemory {
   arrayBuffers: number;
 }
 
+/** One point of the memory series a collector keeps (every heartbeat, and at start and exit). */
+export interface WireMemorySample {
+  /** Process uptime, ms. */
+  t: number;
+  heapUsed: number;
+  rss: number;
+  /** Taken right after a forced garbage collection (check mode), so heapUsed is what is really held. */
+  gc?: boolean;
+}
+
 export interface WireProcessInfo {
   pid: number;
   ppid: number;
@@ -127,6 +137,8 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
+  memorySamples?: WireMemorySample[];
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
@@ -144,6 +156,15 @@ export interface CollectorConfig {
   maxEntries: number;
   /** Signal that asks the process for a snapshot. */
   signal: string;
+  /** Track pending promises and parked awaits (profile 'async'). */
+  promises: boolean;
+  /** Track event listeners (profile 'listeners'). */
+  listeners: boolean;
+  /**
+   * Check mode: collect garbage before the first memory sample and before the exit snapshot,
+   * so heap growth is measured on live data and resources freed only by GC are not blamed.
+   */
+  gc: boolean;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -153,4 +174,7 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   heartbeatMs: 1000,
   maxEntries: 5000,
   signal: 'SIGUSR2',
+  promises: false,
+  listeners: false,
+  gc: false,
 };
