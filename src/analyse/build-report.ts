@@ -64,6 +64,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
+  if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;
 }
 

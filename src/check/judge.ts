@@ -54,6 +54,11 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('benign', group.benign);
           continue;
         }
+        const where = locate(group)?.how;
+        if (proc.testRunner && !testOf(group) && where !== 'top' && where !== 'createdBy') {
+          exclude('runner', `the test runner's own (${proc.testRunner}): made outside any test, with no frame of your code`);
+          continue;
+        }
         if (!counts(profile.name, group, policy.strict)) {
           exclude('unref', profile.name === 'handles' ? "unref'd: does not keep the process alive (--strict counts it)" : `state ${group.state}`);
           continue;

@@ -5,7 +5,7 @@ import { describe, isAlive } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
-import { testName } from './test-context.js';
+import { testName, testRunner } from './test-context.js';
 
 export interface SnapshotContext {
   table: ResourceTable;
@@ -87,7 +87,9 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   const typeCounts = ctx.table.typeCounts();
   const memory = process.memoryUsage();
 
+  const runner = testRunner();
   return {
+    ...(runner === undefined ? {} : { testRunner: runner }),
     kind: 'snapshot',
     v: WIRE_VERSION,
     pid: process.pid,

@@ -13,8 +13,18 @@ const NONE = -1;
 let storage: AsyncLocalStorage<number> | undefined;
 const names: string[] = [];
 const ids = new Map<string, number>();
+/** The runner whose process this is, once its integration has seen it at work. */
+let runner: string | undefined;
 /** A fallback for runners that only say which test is current, serially (read when no async context says). */
 let serialProbe: (() => string | undefined) | undefined;
+
+export function noteRunner(name: string): void {
+  runner ??= name;
+}
+
+export function testRunner(): string | undefined {
+  return runner;
+}
 
 export function internTest(name: string): number {
   let id = ids.get(name);

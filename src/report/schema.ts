@@ -44,6 +44,8 @@ export interface ProcessReport {
   memory: WireMemory;
   profiles: ProfileReport[];
   summary: TypeSummary[];
+  /** The test runner whose process this was (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
   /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
@@ -163,6 +165,6 @@ export interface Exclusion {
   state: string;
   location?: string;
   /** benign, unref, ignored, baseline, settled */
-  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal';
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner';
   reason: string;
 }

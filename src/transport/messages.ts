@@ -139,6 +139,8 @@ export interface SnapshotMessage {
   droppedEntries: number;
   /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
   memorySamples?: WireMemorySample[];
+  /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;

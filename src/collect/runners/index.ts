@@ -8,6 +8,7 @@ import { instrumentJest } from './jest.js';
 import { instrumentMocha, isMochaProcess } from './mocha.js';
 import { instrumentNodeTest } from './node-test.js';
 import { instrumentVitest } from './vitest.js';
+import { noteRunner } from '../test-context.js';
 
 const TEST_FILE = /(^|[/\\])(test|tests|__tests__)[/\\]|[.-](test|spec)\.[cm]?[jt]sx?$/;
 
@@ -18,7 +19,17 @@ function looksLikeNodeTest(): boolean {
   return entry !== undefined && TEST_FILE.test(entry);
 }
 
+/** A runner's own CLI process (it may start workers that run the tests): what it leaves behind is the runner's. */
+const RUNNER_BINS: Array<[RegExp, string]> = [
+  [/[\\/]vitest(\.m?js)?$|[\\/]vitest[\\/]/, 'vitest'],
+  [/[\\/]jest(\.js)?$|[\\/]jest(-cli)?[\\/]bin[\\/]/, 'jest'],
+  [/[\\/]_?mocha(\.c?js)?$|[\\/]mocha[\\/](bin|lib)[\\/]/, 'mocha'],
+];
+
 export function instrumentTestRunners(): void {
+  const entry = process.argv[1] ?? '';
+  for (const [pattern, name] of RUNNER_BINS) if (pattern.test(entry)) noteRunner(name);
+  if (process.execArgv.some((a) => a === '--test' || a.startsWith('--test='))) noteRunner('node:test');
   const steps: Array<[boolean, () => void]> = [
     [looksLikeNodeTest(), instrumentNodeTest],
     [isMochaProcess(), instrumentMocha],

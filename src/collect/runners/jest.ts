@@ -5,7 +5,7 @@
  * (`test_fn_start`, `hook_start`); its function is swapped there for one that runs in
  * that test's context (same length, so done-callback tests stay done-callback tests).
  */
-import { bindToTest } from '../test-context.js';
+import { bindToTest, noteRunner } from '../test-context.js';
 import { onRequire } from './module-hook.js';
 
 interface Block {
@@ -61,6 +61,7 @@ function patchEnvironment(exports: unknown): void {
     return own?.call(this, event, state);
   };
   proto[PATCHED] = true;
+  noteRunner('jest');
 }
 
 export function instrumentJest(): void {

@@ -7,7 +7,7 @@
  * This works whether mocha's own code is CommonJS (≤ 11) or ESM (12), and needs no change
  * to the test files. Only in mocha's processes (its bin or its parallel workers).
  */
-import { currentTestName, runInTest } from '../test-context.js';
+import { currentTestName, noteRunner, runInTest } from '../test-context.js';
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 interface Titled {
@@ -84,6 +84,7 @@ function trapGlobal(name: string, wrap: (fn: Fn) => Fn): void {
     enumerable: true,
     get: () => value,
     set: (next: unknown) => {
+      noteRunner('mocha');
       value = typeof next === 'function' ? Object.assign(wrap(next as Fn), next) : next;
     },
   });

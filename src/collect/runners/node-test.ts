@@ -8,7 +8,7 @@
  * and the report's stack-based fallback names the test from the source.
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { bindToTest, currentTestName } from '../test-context.js';
+import { bindToTest, currentTestName, noteRunner } from '../test-context.js';
 import { onRequire } from './module-hook.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -26,6 +26,7 @@ let contextPatched = false;
 function wrapDeclaration(declare: Declare, kind: 'test' | 'hook', hookName = ''): Declare {
   if (wrapped.has(declare)) return declare;
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    noteRunner('node:test');
     let at = args.length - 1;
     while (at >= 0 && typeof args[at] !== 'function') at--;
     if (at >= 0) {

@@ -11,7 +11,7 @@
 import { SourceMap } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { addSourceMapProvider } from '../source-maps.js';
-import { enterTest, setSerialProbe } from '../test-context.js';
+import { enterTest, noteRunner, setSerialProbe } from '../test-context.js';
 
 interface Task {
   name: string;
@@ -74,6 +74,7 @@ function evaluatedModuleMap(file: string): SourceMap | undefined {
 }
 
 export function instrumentVitest(): void {
+  noteRunner('vitest');
   addSourceMapProvider(evaluatedModuleMap);
   // The state appears once the worker has started; until then each resource creation looks for it.
   setSerialProbe(() => {
