@@ -1,0 +1,149 @@
+// Per-test attribution end to end: `leakprof check -- <runner>` on the example suites of
+// fixtures/suites/ (node:test, mocha, jest, vitest), and the per-test peer scenarios.
+// Each run spawns the real runner under leakprof and reads the real JSON verdict.
+//
+// The leaky suites use their runner's usual CI flag that ends the process after the
+// tests (node --test-force-exit, mocha --exit, jest --forceExit; vitest ends its workers
+// itself): without it a leaked server keeps the runner alive, and check would report a
+// hang (exit 124) after --timeout instead of the leak at exit.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leakprofCli, markerLine } from './helpers/leakprof.js';
+
+const S = 'fixtures/suites';
+const BIN = 'node_modules/.bin';
+const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
+
+/** `leakprof check -o report.json -- <command>`: exit code, the report with its verdict, stderr. */
+async function check(command, flags = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'leakprof-suites-'));
+  const out = join(dir, 'report.json');
+  try {
+    const result = await leakprofCli(['check', '--timeout', '20s', '-o', out, ...flags, '--', ...command]);
+    let report;
+    try {
+      report = JSON.parse(readFileSync(out, 'utf8'));
+    } catch (error) {
+      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
+    }
+    return { code: result.code, report, verdict: report.verdict, stderr: result.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const describeViolations = (verdict) => verdict.violations.map((v) => v.message).join('\n') || '(no violations)';
+
+/** Violations as [test, file:line, count], sorted. */
+function blamed(verdict) {
+  return verdict.violations.map((v) => [v.test ?? null, v.location ? `${v.location.file}:${v.location.line}` : null, v.count]).sort();
+}
+
+const RUNNERS = [
+  { name: 'node:test', leaky: ['node', '--test', '--test-force-exit', `${S}/node-test/leaky.test.mjs`], clean: ['node', '--test', `${S}/node-test/clean.test.mjs`], file: `${S}/node-test/leaky.test.mjs` },
+  { name: 'mocha', leaky: [`${BIN}/mocha`, '--exit', `${S}/mocha/leaky.spec.cjs`], clean: [`${BIN}/mocha`, `${S}/mocha/clean.spec.cjs`], file: `${S}/mocha/leaky.spec.cjs` },
+  {
+    name: 'jest',
+    leaky: [`${BIN}/jest`, '--forceExit', '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/leaky.test.cjs`],
+    clean: [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/clean.test.cjs`],
+    file: `${S}/jest/leaky.test.cjs`,
+  },
+  {
+    name: 'vitest',
+    leaky: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, 'leaky'],
+    clean: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, 'clean'],
+    file: `${S}/vitest/leaky.test.mjs`,
+  },
+];
+
+describe('leakprof check on the example suites', { concurrency: true }, () => {
+  for (const runner of RUNNERS) {
+    test(`${runner.name}: the leaky suite fails, naming the test and the line`, async () => {
+      const { code, verdict, stderr } = await check(runner.leaky);
+      assert.equal(code, 1, stderr);
+      assert.deepEqual(blamed(verdict), [['server > reconnects', at(runner.file, 'LEAK'), 1]], describeViolations(verdict));
+      assert.match(stderr, new RegExp(`^leak: 1 × TCPSERVERWRAP listening ref, created at ${runner.file.replace(/\./g, '\\.')}:\\d+ \\(in test "server > reconnects"\\)`, 'm'));
+      assert.match(stderr, /^#\tin test "server > reconnects"$/m, 'the grouped stack says the test too');
+    });
+
+    test(`${runner.name}: the clean suite passes`, async () => {
+      const { code, verdict, stderr } = await check(runner.clean);
+      assert.equal(code, 0, `${describeViolations(verdict)}\n${stderr}`);
+      assert.equal(verdict.status, 'clean');
+    });
+  }
+
+  test('node:test: concurrent tests are told apart after their awaits', async () => {
+    const file = `${S}/node-test/concurrent.test.mjs`;
+    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1);
+    const perTest = {};
+    for (const v of verdict.violations) perTest[v.test] = (perTest[v.test] ?? 0) + v.count;
+    assert.deepEqual(perTest, { 'concurrent > slow': 1, 'concurrent > fast': 2 }, describeViolations(verdict));
+  });
+});
+
+describe('per-test peer scenarios under leakprof check', { concurrency: true }, () => {
+  test('3 (node:test): a 30 s timer in a test body, a done-style test and a before hook -> each blamed on its own', async () => {
+    const file = `${S}/peers/03-timeout-in-test.test.mjs`;
+    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      blamed(verdict),
+      [
+        ['timeouts > before', at(file, 'LEAK hook'), 1],
+        ['timeouts > done-style', at(file, 'LEAK done'), 1],
+        ['timeouts > in the body', at(file, 'LEAK body'), 1],
+      ],
+      describeViolations(verdict),
+    );
+  });
+
+  test('3 (jest, as in its own fixtures): body, done callback and beforeAll', async () => {
+    const file = `${S}/jest/03-timeout-in-test.test.cjs`;
+    const { code, verdict } = await check([`${BIN}/jest`, '--forceExit', '-c', `${S}/jest/jest.config.cjs`, file]);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      blamed(verdict),
+      [
+        ['timeouts > beforeAll', at(file, 'LEAK hook'), 1],
+        ['timeouts > done-style', at(file, 'LEAK done'), 1],
+        ['timeouts > in the body', at(file, 'LEAK body'), 1],
+      ],
+      describeViolations(verdict),
+    );
+  });
+
+  test('10: two tests each leaking 2 timeouts from one helper -> 2 per test, not 4 and not 0', async () => {
+    const file = `${S}/peers/10-two-tests-two-timeouts.test.mjs`;
+    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1);
+    const perTest = {};
+    for (const v of verdict.violations) perTest[v.test] = (perTest[v.test] ?? 0) + v.count;
+    assert.deepEqual(perTest, { first: 2, second: 2 }, describeViolations(verdict));
+    assert.deepEqual([...new Set(verdict.violations.map((v) => v.location.line))].sort(), [markerLine(file, 'LEAK first'), markerLine(file, 'LEAK second')]);
+  });
+
+  test('11: a timer made at module top and cleared in a test -> no leak', async () => {
+    const { code, verdict } = await check(['node', '--test', `${S}/peers/11-closed-inside-started-before.test.mjs`]);
+    assert.equal(code, 0, describeViolations(verdict));
+  });
+
+  test('12: a test that leaks and throws -> the failure (its exit code) and the leak are both reported', async () => {
+    const file = `${S}/peers/12-leak-and-throw.test.mjs`;
+    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1, 'node --test failed: its own exit code');
+    assert.equal(verdict.status, 'failed');
+    assert.deepEqual(blamed(verdict), [['leaks and throws', at(file, 'LEAK'), 1]], describeViolations(verdict));
+  });
+
+  test('13: a leak in test A, test B clean -> A is blamed, nothing of B', async () => {
+    const file = `${S}/peers/13-leak-in-a-check-in-b.test.mjs`;
+    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1);
+    assert.deepEqual(blamed(verdict), [['A leaks', at(file, 'LEAK'), 1]], describeViolations(verdict));
+  });
+});
