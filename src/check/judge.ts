@@ -176,7 +176,10 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   const prefix = c.kind === 'handles' ? 'leak' : `leak (${c.kind})`;
   let where: string;
   if (!at) {
-    where = g.frames === null ? 'no creation stack (sampled out: rerun with --stacks all to locate it)' : 'created by Node itself (no frame of your code)';
+    where =
+      g.frames !== null ? 'created by Node itself (no frame of your code)'
+      : g.label.endsWith('(made before tracking)') ? 'no creation stack'
+      : 'no creation stack (sampled out: rerun with --stacks all to locate it)';
   } else if (at.how === 'top') {
     where = `created at ${at.frame.file}:${at.frame.line}`;
   } else if (at.how === 'createdBy') {

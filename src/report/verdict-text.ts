@@ -6,6 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { GroupReport, ProcessReport, Report, Verdict } from './schema.js';
 import { renderProcess, type TextOptions } from './text-report.js';
+import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { plain } from './colors.js';
 
@@ -59,8 +60,9 @@ function verboseLines(verdict: Verdict, settled: string[], c: ChalkInstance): st
     lines.push(c.dim(`not counted (internal): ${n} of Node's own resources in ${internal.length} group(s) (--internals shows them)`));
   }
   for (const t of verdict.totals) {
-    const limit = t.limit === null ? 'no limit' : t.kind === 'heap' ? `limit ${t.limit} bytes` : `limit ${t.limit}`;
-    lines.push(c.dim(`total ${t.kind}: ${t.counted} counted, ${limit}${t.failOn ? '' : ' (not in --fail-on)'}`));
+    const off = t.failOn ? '' : ' (not in --fail-on)';
+    if (t.kind === 'heap') lines.push(c.dim(`heap growth: ${formatBytes(t.counted)}, limit ${t.limit === null ? 'none' : formatBytes(t.limit)}${off}`));
+    else lines.push(c.dim(`total ${t.kind}: ${t.counted} counted, limit ${t.limit ?? 'none'}${off}`));
   }
   if (lines.length > 0) lines.push('');
   return lines;
