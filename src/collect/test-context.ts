@@ -6,57 +6,75 @@
  *
  * Nothing here runs until a runner integration enters a test: a process that is not a
  * test runner's pays one `undefined` check per resource.
+ *
+ * The state is one object on `globalThis` under a registered symbol, not module variables:
+ * jest loads a second copy of leakprof inside each test file's vm context (when a test
+ * calls verifyNone), and the jest integration hands that context the same object.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 const NONE = -1;
-let storage: AsyncLocalStorage<number> | undefined;
-const names: string[] = [];
-const ids = new Map<string, number>();
-/** The runner whose process this is, once its integration has seen it at work. */
-let runner: string | undefined;
-/** A fallback for runners that only say which test is current, serially (read when no async context says). */
-let serialProbe: (() => string | undefined) | undefined;
+
+export interface TestContextState {
+  storage: AsyncLocalStorage<number> | undefined;
+  names: string[];
+  ids: Map<string, number>;
+  /** The runner whose process this is, once its integration has seen it at work. */
+  runner: string | undefined;
+  /** A fallback for runners that only say which test is current, serially (read when no async context says). */
+  serialProbe: (() => string | undefined) | undefined;
+}
+
+export const TEST_CONTEXT_KEY = Symbol.for('leakprof.testContext');
+
+const globals = globalThis as Record<symbol, unknown>;
+const state = (globals[TEST_CONTEXT_KEY] ??= {
+  storage: undefined,
+  names: [],
+  ids: new Map(),
+  runner: undefined,
+  serialProbe: undefined,
+} satisfies TestContextState) as TestContextState;
 
 export function noteRunner(name: string): void {
-  runner ??= name;
+  state.runner ??= name;
 }
 
 export function testRunner(): string | undefined {
-  return runner;
+  return state.runner;
 }
 
 export function internTest(name: string): number {
-  let id = ids.get(name);
+  let id = state.ids.get(name);
   if (id === undefined) {
-    id = names.length;
-    names.push(name);
-    ids.set(name, id);
+    id = state.names.length;
+    state.names.push(name);
+    state.ids.set(name, id);
   }
   return id;
 }
 
 /** The interned id of the current test, or -1. Called on every tracked resource: keep it cheap. */
 export function currentTest(): number {
-  if (storage === undefined) return NONE;
-  const id = storage.getStore();
+  if (state.storage === undefined) return NONE;
+  const id = state.storage.getStore();
   if (id !== undefined && id !== NONE) return id;
-  if (serialProbe === undefined) return NONE;
-  const name = serialProbe();
+  if (state.serialProbe === undefined) return NONE;
+  const name = state.serialProbe();
   return name === undefined ? NONE : internTest(name);
 }
 
-/** The current test's name, for naming the tests and suites declared inside it. */
+/** The current test's name (full path), for naming what is declared inside it and for verifyNone. */
 export function currentTestName(): string | undefined {
   return testName(currentTest());
 }
 
 export function testName(id: number): string | undefined {
-  return id >= 0 ? names[id] : undefined;
+  return id >= 0 ? state.names[id] : undefined;
 }
 
 function store(): AsyncLocalStorage<number> {
-  return (storage ??= new AsyncLocalStorage<number>());
+  return (state.storage ??= new AsyncLocalStorage<number>());
 }
 
 /** Runs `fn` as the test `name`: what it creates, now or after an await, is that test's. */
@@ -75,18 +93,30 @@ export function enterTest(name: string | undefined): void {
 
 export function setSerialProbe(probe: () => string | undefined): void {
   store();
-  serialProbe = probe;
+  state.serialProbe = probe;
 }
 
+type Named = string | ((self: unknown, args: unknown[]) => string);
+
 /**
- * `fn` wrapped to run as the test `name`, with the same `length`: runners read it to tell
- * a done-callback test (`(t, done) => …`) from one that returns a promise.
+ * `fn` wrapped to run as the test `name` (or the name computed per call, for a hook shared
+ * by every test it runs around), with the same `length`: runners read it to tell a
+ * done-callback test (`(t, done) => …`) from one that returns a promise.
  */
-export function bindToTest<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
+export function bindToTest<F extends (...args: never[]) => unknown>(name: Named, fn: F): F {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    return runInTest(name, () => (fn as unknown as (...a: unknown[]) => unknown).apply(this, args));
+    const current = typeof name === 'string' ? name : name(this, args);
+    return runInTest(current, () => (fn as unknown as (...a: unknown[]) => unknown).apply(this, args));
   };
   Object.defineProperty(wrapped, 'length', { value: fn.length });
   Object.defineProperty(wrapped, 'name', { value: fn.name });
   return wrapped as unknown as F;
+}
+
+/**
+ * Whether a resource of test `owner` belongs to the test `current` asking: the same test,
+ * one of its subtests or hooks (`current > …`), or the test a hook runs for (`owner > afterEach`).
+ */
+export function sameTest(owner: string, current: string): boolean {
+  return owner === current || owner.startsWith(`${current} > `) || current.startsWith(`${owner} > `);
 }

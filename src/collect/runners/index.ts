@@ -26,7 +26,13 @@ const RUNNER_BINS: Array<[RegExp, string]> = [
   [/[\\/]_?mocha(\.c?js)?$|[\\/]mocha[\\/](bin|lib)[\\/]/, 'mocha'],
 ];
 
+const INSTALLED = Symbol.for('leakprof.testRunners');
+
 export function instrumentTestRunners(): void {
+  // Once per process: the preload and `leakprof/register` may both ask.
+  const globals = globalThis as Record<symbol, unknown>;
+  if (globals[INSTALLED]) return;
+  globals[INSTALLED] = true;
   const entry = process.argv[1] ?? '';
   for (const [pattern, name] of RUNNER_BINS) if (pattern.test(entry)) noteRunner(name);
   if (process.execArgv.some((a) => a === '--test' || a.startsWith('--test='))) noteRunner('node:test');

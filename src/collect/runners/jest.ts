@@ -5,7 +5,7 @@
  * (`test_fn_start`, `hook_start`); its function is swapped there for one that runs in
  * that test's context (same length, so done-callback tests stay done-callback tests).
  */
-import { bindToTest, noteRunner } from '../test-context.js';
+import { bindToTest, noteRunner, TEST_CONTEXT_KEY } from '../test-context.js';
 import { onRequire } from './module-hook.js';
 
 interface Block {
@@ -23,7 +23,10 @@ interface CircusEvent {
   test?: Runnable;
   hook?: Runnable;
 }
-type Handler = (event: CircusEvent, state: unknown) => unknown;
+interface CircusState {
+  currentlyRunningTest?: Runnable | null;
+}
+type Handler = (event: CircusEvent, state: CircusState) => unknown;
 type EnvironmentClass = { prototype: { handleTestEvent?: Handler; [key: symbol]: unknown } };
 
 const PATCHED = Symbol.for('leakprof.jest');
@@ -36,18 +39,40 @@ function blockPath(block: Block | undefined): string[] {
   return names;
 }
 
-function bind(runnable: Runnable | undefined, name: string): void {
+/** A hook object is shared by every test it runs around: its name is looked up per call. */
+const hookNames = new WeakMap<Runnable, string>();
+
+function bind(runnable: Runnable | undefined, name: string | (() => string)): void {
   if (!runnable?.fn || bound.has(runnable.fn)) return;
-  runnable.fn = bindToTest(name, runnable.fn);
+  runnable.fn = bindToTest(typeof name === 'string' ? name : () => name(), runnable.fn);
   bound.add(runnable.fn);
 }
 
-function onEvent(event: CircusEvent): void {
+function testPath(test: Runnable): string {
+  return [...blockPath(test.parent), test.name ?? ''].join(' > ');
+}
+
+function onEvent(event: CircusEvent, state: CircusState): void {
   if (event.name === 'test_fn_start' && event.test) {
-    bind(event.test, [...blockPath(event.test.parent), event.test.name ?? ''].join(' > '));
+    bind(event.test, testPath(event.test));
   } else if (event.name === 'hook_start' && event.hook) {
-    bind(event.hook, [...blockPath(event.hook.parent), event.hook.type ?? 'hook'].join(' > '));
+    const hook = event.hook;
+    const type = hook.type ?? 'hook';
+    // beforeEach/afterEach run for the test circus is running: `suite > test > afterEach`.
+    const test = type.endsWith('Each') ? state?.currentlyRunningTest : undefined;
+    hookNames.set(hook, test ? `${testPath(test)} > ${type}` : [...blockPath(hook.parent), type].join(' > '));
+    bind(hook, () => hookNames.get(hook) ?? type);
   }
+}
+
+const SHARED = [Symbol.for('leakprof.collector'), TEST_CONTEXT_KEY];
+
+/** Test files run in the environment's own global: leakprof imported there must find this process's collector and test context. */
+function shareWith(env: { global?: Record<symbol, unknown> }): void {
+  const target = env.global;
+  if (!target || typeof target !== 'object') return;
+  const source = globalThis as Record<symbol, unknown>;
+  for (const key of SHARED) if (target[key] === undefined && source[key] !== undefined) target[key] = source[key];
 }
 
 function patchEnvironment(exports: unknown): void {
@@ -56,8 +81,13 @@ function patchEnvironment(exports: unknown): void {
   const proto = Environment?.prototype;
   if (!proto || proto[PATCHED]) return;
   const own = proto.handleTestEvent;
-  proto.handleTestEvent = function (this: unknown, event, state) {
-    onEvent(event);
+  proto.handleTestEvent = function (this: { global?: Record<symbol, unknown> }, event, state) {
+    try {
+      shareWith(this);
+      onEvent(event, state);
+    } catch {
+      // never break the runner
+    }
     return own?.call(this, event, state);
   };
   proto[PATCHED] = true;

@@ -67,9 +67,12 @@ function wrapHook(declare: Fn, hook: string): Fn {
       const fn = args[at] as Fn;
       const suite = currentTestName();
       const name = suite ? `${suite} > ${hook}` : hook;
-      args[at] = lookAlike(function (this: unknown, ...a: unknown[]) {
-        return runInTest(name, () => fn.apply(this, a));
-      }, fn);
+      args[at] = lookAlike(function (this: { currentTest?: Titled } | undefined, ...a: unknown[]) {
+        // An each-hook runs for one test at a time (mocha's context says which): named after it, `suite > test > afterEach`.
+        const test = hook.endsWith('Each') || hook === 'setup' || hook === 'teardown' ? this?.currentTest : undefined;
+        const current = typeof test?.titlePath === 'function' ? `${test.titlePath().join(' > ')} > ${hook}` : name;
+        return runInTest(current, () => fn.apply(this, a));
+      } as Fn, fn);
     }
     return declare.apply(this, args);
   };

@@ -1,95 +1,79 @@
 /**
- * node:test: its `test`/`it`/`describe`/`suite` and hooks are wrapped so each test body
- * (and each hook) runs in its own test context, named by its full path (`suite > test`).
- * `module.syncBuiltinESMExports()` makes `import { test } from 'node:test'` see the
- * wrappers; `require('node:test')` is handed a wrapped callable too. The one form left out
- * is calling the ESM default import (`import test from 'node:test'; test(…)`): that is
- * Node's own function object — its subtests (`t.test`) and named imports are still covered,
- * and the report's stack-based fallback names the test from the source.
+ * node:test: every test, suite and hook is an AsyncResource of node:test's own `Test`
+ * class, and runs its function through `runInAsyncScope`. That method is overridden on
+ * `Test.prototype` so the function runs in the context of its test's full path
+ * (`suite > test`, hooks `suite > before` and, per test, `suite > test > afterEach`).
+ * Nothing the user calls is wrapped: `import test from 'node:test'`, named imports,
+ * `require`, and `t.test` subtests are all covered, and node:test still sees the user's
+ * file as each test's location.
+ *
+ * The class is not exported: the first Test resource created is caught by a short-lived
+ * async hook (disabled as soon as it has seen one), only in processes likely to run
+ * node:test (see ./index.ts).
  */
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { bindToTest, currentTestName, noteRunner } from '../test-context.js';
-import { onRequire } from './module-hook.js';
+import { createHook, type AsyncHook } from 'node:async_hooks';
+import { noteRunner, runInTest } from '../test-context.js';
 
-type Fn = (...args: never[]) => unknown;
-type Declare = ((...args: unknown[]) => unknown) & Record<string, unknown>;
+interface TestLike {
+  name?: string;
+  parent?: TestLike | null;
+  parentTest?: TestLike | null;
+  hookType?: string;
+  runInAsyncScope(fn: (...args: unknown[]) => unknown, thisArg: unknown, ...args: unknown[]): unknown;
+}
 
-const TESTS = ['test', 'it'];
-const SUITES = ['describe', 'suite'];
-const HOOKS = ['before', 'after', 'beforeEach', 'afterEach'];
-const VARIANTS = ['only', 'todo'];
+const PATCHED = Symbol.for('leakprof.nodeTest');
 
-const wrapped = new WeakSet<object>();
-let contextPatched = false;
+/** The test's path from the root (the root test, which has no parent, is not named). */
+function pathOf(test: TestLike | null | undefined): string[] {
+  const names: string[] = [];
+  for (let t = test; t && t.parent; t = t.parent) names.unshift(String(t.name));
+  return names;
+}
 
-/** `test(name?, options?, fn?)`: the function is the last argument that is one. */
-function wrapDeclaration(declare: Declare, kind: 'test' | 'hook', hookName = ''): Declare {
-  if (wrapped.has(declare)) return declare;
-  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+function nameOf(test: TestLike, ctx: unknown): string {
+  if (test.hookType === undefined) return pathOf(test).join(' > ');
+  // A hook runs with the context of what it runs for: the suite (before/after) or the test (each).
+  const full = (ctx as { fullName?: unknown } | undefined)?.fullName;
+  const owner = typeof full === 'string' ? full.split(' > ').filter((n) => n !== '<root>') : pathOf(test.parentTest);
+  return [...owner, test.hookType].join(' > ');
+}
+
+function patch(proto: Record<string | symbol, unknown> & TestLike): void {
+  if (proto[PATCHED]) return;
+  proto[PATCHED] = true;
+  const run = proto.runInAsyncScope;
+  proto.runInAsyncScope = function (this: TestLike, fn, thisArg, ...args) {
+    if (typeof fn !== 'function') return run.call(this, fn, thisArg, ...args);
+    const name = nameOf(this, thisArg);
+    if (name === '') return run.call(this, fn, thisArg, ...args);
     noteRunner('node:test');
-    let at = args.length - 1;
-    while (at >= 0 && typeof args[at] !== 'function') at--;
-    if (at >= 0) {
-      const fn = args[at] as Fn;
-      const parent = currentTestName();
-      const own = kind === 'hook' ? hookName : typeof args[0] === 'string' ? args[0] : fn.name || '<anonymous>';
-      const name = parent ? `${parent} > ${own}` : own;
-      args[at] = bindToTest(name, kind === 'test' ? withContextPatch(fn) : fn);
-    }
-    return declare.apply(this, args);
-  } as Declare;
-  Object.defineProperty(wrapper, 'length', { value: declare.length });
-  Object.defineProperty(wrapper, 'name', { value: declare.name });
-  wrapped.add(wrapper);
-  return wrapper;
-}
-
-/** Subtests (`t.test(…)`) go through TestContext, reachable only from a running test's first argument. */
-function withContextPatch(fn: Fn): Fn {
-  if (contextPatched) return fn;
-  const patched = function (this: unknown, ...args: unknown[]): unknown {
-    const ctx = args[0] as { test?: unknown } | undefined;
-    const proto = ctx && typeof ctx.test === 'function' ? Object.getPrototypeOf(ctx) : undefined;
-    if (!contextPatched && proto && Object.hasOwn(proto, 'test')) {
-      contextPatched = true;
-      proto.test = wrapDeclaration(proto.test as Declare, 'test');
-    }
-    return (fn as unknown as (...a: unknown[]) => unknown).apply(this, args);
+    // The function, not the call, is wrapped: runInAsyncScope switches to the resource's own context first.
+    return run.call(this, function (this: unknown, ...a: unknown[]) {
+      return runInTest(name, () => fn.apply(this, a));
+    }, thisArg, ...args);
   };
-  Object.defineProperty(patched, 'length', { value: fn.length });
-  return patched as unknown as Fn;
 }
 
-function patchExports(mod: Declare): Declare {
-  for (const name of [...TESTS, ...SUITES]) {
-    const original = mod[name] as Declare | undefined;
-    if (typeof original !== 'function' || wrapped.has(original)) continue;
-    const wrapper = wrapDeclaration(original, 'test');
-    for (const variant of VARIANTS) {
-      if (typeof original[variant] === 'function') wrapper[variant] = wrapDeclaration(original[variant] as Declare, 'test');
-    }
-    for (const key of Object.keys(original)) if (!(key in wrapper)) wrapper[key] = original[key];
-    mod[name] = wrapper;
+/** The prototype named `Test` in a resource's chain (Suite and TestHook extend it). */
+function testPrototype(resource: object): (Record<string | symbol, unknown> & TestLike) | undefined {
+  for (let p = Object.getPrototypeOf(resource); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if (p.constructor?.name === 'Test' && Object.hasOwn(p, 'run')) return p;
   }
-  for (const hook of HOOKS) {
-    const original = mod[hook] as Declare | undefined;
-    if (typeof original === 'function') mod[hook] = wrapDeclaration(original, 'hook', hook);
-  }
-  syncBuiltinESMExports();
-  return mod;
-}
-
-/** What `require('node:test')` hands back: a callable `test` carrying the wrapped exports. */
-function requireView(mod: Declare): Declare {
-  const view = mod.test as Declare;
-  for (const key of Object.keys(mod)) if (view[key] === undefined) view[key] = mod[key];
-  for (const name of [...TESTS, ...SUITES, ...HOOKS]) view[name] = mod[name];
-  return view;
+  return undefined;
 }
 
 export function instrumentNodeTest(): void {
-  const mod = createRequire(import.meta.url)('node:test') as Declare;
-  patchExports(mod);
-  const view = requireView(mod);
-  onRequire({ matches: (request) => request === 'node:test', apply: () => view });
+  let hook: AsyncHook | undefined;
+  hook = createHook({
+    init(_id, type, _trigger, resource) {
+      if (type !== 'Test' || hook === undefined) return;
+      const proto = testPrototype(resource);
+      if (!proto) return;
+      patch(proto);
+      hook.disable();
+      hook = undefined;
+    },
+  });
+  hook.enable();
 }
