@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leakprofCli, markerLine } from './helpers/leakprof.js';
+import { spawn } from 'node:child_process';
+import { leakprofCli, markerLine, ROOT } from './helpers/leakprof.js';
 
 const S = 'fixtures/suites';
 const BIN = 'node_modules/.bin';
@@ -29,10 +30,25 @@ async function check(command, flags = []) {
     } catch (error) {
       throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
     }
-    return { code: result.code, report, verdict: report.verdict, stderr: result.stderr };
+    return { code: result.code, report, verdict: report.verdict, stdout: result.stdout, stderr: result.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A plain `node …` in the repository root, without leakprof's CLI. */
+function runNode(args) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
 }
 
 const describeViolations = (verdict) => verdict.violations.map((v) => v.message).join('\n') || '(no violations)';
@@ -43,19 +59,33 @@ function blamed(verdict) {
 }
 
 const RUNNERS = [
-  { name: 'node:test', leaky: ['node', '--test', '--test-force-exit', `${S}/node-test/leaky.test.mjs`], clean: ['node', '--test', `${S}/node-test/clean.test.mjs`], file: `${S}/node-test/leaky.test.mjs` },
-  { name: 'mocha', leaky: [`${BIN}/mocha`, '--exit', `${S}/mocha/leaky.spec.cjs`], clean: [`${BIN}/mocha`, `${S}/mocha/clean.spec.cjs`], file: `${S}/mocha/leaky.spec.cjs` },
+  {
+    name: 'node:test',
+    leaky: ['node', '--test', '--test-force-exit', `${S}/node-test/leaky.test.mjs`],
+    clean: ['node', '--test', `${S}/node-test/clean.test.mjs`],
+    file: `${S}/node-test/leaky.test.mjs`,
+    api: (v) => ({ file: `${S}/node-test/${v}-api.test.mjs`, command: ['node', '--test', '--test-force-exit', `${S}/node-test/${v}-api.test.mjs`] }),
+  },
+  {
+    name: 'mocha',
+    leaky: [`${BIN}/mocha`, '--exit', `${S}/mocha/leaky.spec.cjs`],
+    clean: [`${BIN}/mocha`, `${S}/mocha/clean.spec.cjs`],
+    file: `${S}/mocha/leaky.spec.cjs`,
+    api: (v) => ({ file: `${S}/mocha/${v}-api.spec.cjs`, command: [`${BIN}/mocha`, '--exit', `${S}/mocha/${v}-api.spec.cjs`] }),
+  },
   {
     name: 'jest',
     leaky: [`${BIN}/jest`, '--forceExit', '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/leaky.test.cjs`],
     clean: [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/clean.test.cjs`],
     file: `${S}/jest/leaky.test.cjs`,
+    api: (v) => ({ file: `${S}/jest/${v}-api.test.cjs`, command: [`${BIN}/jest`, '--forceExit', '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/${v}-api.test.cjs`] }),
   },
   {
     name: 'vitest',
-    leaky: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, 'leaky'],
-    clean: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, 'clean'],
+    leaky: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/leaky.test.mjs`],
+    clean: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/clean.test.mjs`],
     file: `${S}/vitest/leaky.test.mjs`,
+    api: (v) => ({ file: `${S}/vitest/${v}-api.test.mjs`, command: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/${v}-api.test.mjs`] }),
   },
 ];
 
@@ -75,6 +105,30 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
       assert.equal(verdict.status, 'clean');
     });
   }
+
+  for (const runner of RUNNERS) {
+    test(`${runner.name}: afterEach(() => verifyNone()) fails the leaky test by name and line, passes the clean one`, async () => {
+      const leaky = runner.api('leaky');
+      const failed = await check(leaky.command);
+      const output = failed.stdout + failed.stderr;
+      assert.equal(failed.code, 1, `the runner failed the test: its own exit code\n${output}`);
+      assert.equal(failed.verdict.status, 'failed');
+      assert.match(output, /LeakError/);
+      const line = `created at ${at(leaky.file, 'LEAK')} (in test "server > reconnects")`;
+      assert.ok(output.includes(`leak: 1 × TCPSERVERWRAP listening ref, ${line}`), output);
+
+      const clean = await check(runner.api('clean').command);
+      assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    });
+  }
+
+  test('node:test without the CLI: `--import leakprof/register` attributes tests for verifyNone() too', async () => {
+    const file = `${S}/node-test/leaky-api.test.mjs`;
+    const { code, stdout } = await runNode(['--import', 'leakprof/register', '--test', '--test-force-exit', file]);
+    assert.equal(code, 1);
+    assert.ok(stdout.includes(`created at ${at(file, 'LEAK')} (in test "server > reconnects")`), stdout);
+    assert.match(stdout, /^# pass 1$/m, 'the clean test after it passes: its check does not count the other test\'s server');
+  });
 
   test('node:test: concurrent tests are told apart after their awaits', async () => {
     const file = `${S}/node-test/concurrent.test.mjs`;

@@ -66,6 +66,8 @@ function onEvent(event: CircusEvent, state: CircusState): void {
 }
 
 const SHARED = [Symbol.for('leakprof.collector'), TEST_CONTEXT_KEY];
+/** Where `require('leakprof')` (dist/require-entry.cjs) finds the API inside a test file's vm context. */
+const API_KEY = Symbol.for('leakprof.api');
 
 /** Test files run in the environment's own global: leakprof imported there must find this process's collector and test context. */
 function shareWith(env: { global?: Record<symbol, unknown> }): void {
@@ -87,6 +89,16 @@ function patchEnvironment(exports: unknown): void {
       onEvent(event, state);
     } catch {
       // never break the runner
+    }
+    // Before the test file loads: jest's own `require` cannot load an ES module (before Node 24.9), so
+    // `require('leakprof')` there is handed this process's API, loaded here, outside the vm.
+    if (event.name === 'setup' && this.global && this.global[API_KEY] === undefined) {
+      const env = this;
+      return import('../../index.js')
+        .then((api) => {
+          if (env.global) env.global[API_KEY] = api;
+        }, () => undefined)
+        .then(() => own?.call(this, event, state));
     }
     return own?.call(this, event, state);
   };
