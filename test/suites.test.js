@@ -200,4 +200,13 @@ describe('per-test peer scenarios under leakprof check', { concurrency: true }, 
     assert.equal(code, 1);
     assert.deepEqual(blamed(verdict), [['A leaks', at(file, 'LEAK'), 1]], describeViolations(verdict));
   });
+
+  test('13 (verifyNone in B): B passes, A is blamed at exit', async () => {
+    const file = `${S}/peers/13-leak-in-a-verify-in-b.test.mjs`;
+    const { code, verdict, stdout } = await check(['node', '--test', '--test-force-exit', file]);
+    assert.match(stdout, /^ok 2 - B checks$/m, stdout);
+    assert.match(stdout, /^# fail 0$/m);
+    assert.equal(code, 1, 'the leak still fails check');
+    assert.deepEqual(blamed(verdict), [['A leaks', at(file, 'LEAK'), 1]], describeViolations(verdict));
+  });
 });
