@@ -130,6 +130,13 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
     assert.match(stdout, /^# pass 1$/m, 'the clean test after it passes: its check does not count the other test\'s server');
   });
 
+  test('a runner leakprof has no integration for: the test is named from the source around the creating line', async () => {
+    const file = `${S}/fallback/leaky.test.mjs`;
+    const { code, verdict } = await check(['node', `${S}/fallback/mini-runner.mjs`]);
+    assert.equal(code, 1);
+    assert.deepEqual(blamed(verdict), [['server > reconnects', at(file, 'LEAK'), 1]], describeViolations(verdict));
+  });
+
   test('node:test: concurrent tests are told apart after their awaits', async () => {
     const file = `${S}/node-test/concurrent.test.mjs`;
     const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);

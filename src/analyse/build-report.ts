@@ -6,6 +6,7 @@ import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary
 import { toFrameReports, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
+import { testFromSource } from './test-from-source.js';
 import { formatDuration } from '../util/duration.js';
 
 export interface ProcessReportOptions {
@@ -102,6 +103,11 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   const hint = hintFor(sample.type, sample.label);
   if (hint) group.hint = hint;
   if (sample.test !== undefined) group.test = sample.test;
+  else {
+    // No runner integration said which test: the source may (test-from-source.ts).
+    const test = testFromSource([...(frames ?? []), ...(group.createdBy?.frames ?? [])], cwd);
+    if (test !== undefined) group.test = test;
+  }
   return group;
 }
 
