@@ -124,7 +124,7 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
 
   test('node:test without the CLI: `--import leakprof/register` attributes tests for verifyNone() too', async () => {
     const file = `${S}/node-test/leaky-api.test.mjs`;
-    const { code, stdout } = await runNode(['--import', 'leakprof/register', '--test', '--test-force-exit', file]);
+    const { code, stdout } = await runNode(['--import', 'leakprof/register', '--test', '--test-reporter=tap', '--test-force-exit', file]);
     assert.equal(code, 1);
     assert.ok(stdout.includes(`created at ${at(file, 'LEAK')} (in test "server > reconnects")`), stdout);
     assert.match(stdout, /^# pass 1$/m, 'the clean test after it passes: its check does not count the other test\'s server');
@@ -210,7 +210,7 @@ describe('per-test peer scenarios under leakprof check', { concurrency: true }, 
 
   test('13 (verifyNone in B): B passes, A is blamed at exit', async () => {
     const file = `${S}/peers/13-leak-in-a-verify-in-b.test.mjs`;
-    const { code, verdict, stdout } = await check(['node', '--test', '--test-force-exit', file]);
+    const { code, verdict, stdout } = await check(['node', '--test', '--test-reporter=tap', '--test-force-exit', file]);
     assert.match(stdout, /^ok 2 - B checks$/m, stdout);
     assert.match(stdout, /^# fail 0$/m);
     assert.equal(code, 1, 'the leak still fails check');
