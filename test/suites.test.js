@@ -137,14 +137,20 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
     assert.deepEqual(blamed(verdict), [['server > reconnects', at(file, 'LEAK'), 1]], describeViolations(verdict));
   });
 
-  test('node:test: concurrent tests are told apart after their awaits', async () => {
-    const file = `${S}/node-test/concurrent.test.mjs`;
-    const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);
-    assert.equal(code, 1);
-    const perTest = {};
-    for (const v of verdict.violations) perTest[v.test] = (perTest[v.test] ?? 0) + v.count;
-    assert.deepEqual(perTest, { 'concurrent > slow': 1, 'concurrent > fast': 2 }, describeViolations(verdict));
-  });
+  const CONCURRENT = {
+    'node:test': ['node', '--test', '--test-force-exit', `${S}/node-test/concurrent.test.mjs`],
+    jest: [`${BIN}/jest`, '--forceExit', '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/concurrent.test.cjs`],
+    vitest: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/concurrent.test.mjs`],
+  };
+  for (const [runner, command] of Object.entries(CONCURRENT)) {
+    test(`${runner}: concurrent tests are told apart after their awaits`, async () => {
+      const { code, verdict } = await check(command);
+      assert.equal(code, 1);
+      const perTest = {};
+      for (const v of verdict.violations) perTest[v.test] = (perTest[v.test] ?? 0) + v.count;
+      assert.deepEqual(perTest, { 'concurrent > slow': 1, 'concurrent > fast': 2 }, describeViolations(verdict));
+    });
+  }
 });
 
 describe('per-test peer scenarios under leakprof check', { concurrency: true }, () => {
