@@ -31,7 +31,8 @@ const INSTALLED = Symbol.for('leakprof.testRunners');
 export function instrumentTestRunners(): void {
   // Once per process: the preload and `leakprof/register` may both ask.
   const globals = globalThis as Record<symbol, unknown>;
-  if (globals[INSTALLED]) return;
+  // A way out, should an integration ever get in a runner's way: LEAKPROF_TEST_ATTRIBUTION=0.
+  if (globals[INSTALLED] || process.env.LEAKPROF_TEST_ATTRIBUTION === '0') return;
   globals[INSTALLED] = true;
   const entry = process.argv[1] ?? '';
   for (const [pattern, name] of RUNNER_BINS) if (pattern.test(entry)) noteRunner(name);
