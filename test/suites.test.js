@@ -130,6 +130,13 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
     assert.match(stdout, /^# pass 1$/m, 'the clean test after it passes: its check does not count the other test\'s server');
   });
 
+  test('jest with its default transform (babel-jest): the line is mapped back through jest\'s own source map', async () => {
+    const file = `${S}/jest-babel/leaky.test.js`;
+    const { code, verdict } = await check([`${BIN}/jest`, '--forceExit', '-c', `${S}/jest-babel/jest.config.js`]);
+    assert.equal(code, 1);
+    assert.deepEqual(blamed(verdict), [['server > reconnects', at(file, 'LEAK'), 1]], describeViolations(verdict));
+  });
+
   test('a runner leakprof has no integration for: the test is named from the source around the creating line', async () => {
     const file = `${S}/fallback/leaky.test.mjs`;
     const { code, verdict } = await check(['node', `${S}/fallback/mini-runner.mjs`]);

@@ -5,8 +5,12 @@
  * (`test_fn_start`, `hook_start`); its function is swapped there for one that runs in
  * that test's context (same length, so done-callback tests stay done-callback tests).
  */
+import { readFileSync } from 'node:fs';
+import type { SourceMap } from 'node:module';
+import { addSourceMapProvider } from '../source-maps.js';
 import { bindToTest, noteRunner, TEST_CONTEXT_KEY } from '../test-context.js';
 import { onRequire } from './module-hook.js';
+import { sourceMapFor } from './runner-source-maps.js';
 
 interface Block {
   name: string;
@@ -106,9 +110,46 @@ function patchEnvironment(exports: unknown): void {
   noteRunner('jest');
 }
 
+interface RuntimeLike {
+  getSourceMaps?(): Map<string, string>;
+}
+type RuntimeClass = { prototype: Record<string | symbol, unknown> };
+
+/**
+ * jest transforms test files (babel-jest by default) and writes each map to its cache; the
+ * Runtime of each test file knows where (`getSourceMaps()`). Runtimes are remembered as they
+ * load test files, weakly: one per test file.
+ */
+const runtimes: WeakRef<RuntimeLike>[] = [];
+
+function patchRuntime(exports: unknown): void {
+  const mod = exports as { default?: RuntimeClass };
+  const proto = (mod.default ?? (exports as RuntimeClass))?.prototype;
+  if (!proto || proto[PATCHED]) return;
+  proto[PATCHED] = true;
+  for (const method of ['requireModule', 'unstable_importModule']) {
+    const original = proto[method];
+    if (typeof original !== 'function') continue;
+    proto[method] = function (this: RuntimeLike, ...args: unknown[]): unknown {
+      if (!runtimes.some((ref) => ref.deref() === this)) runtimes.push(new WeakRef(this));
+      return original.apply(this, args);
+    };
+  }
+  addSourceMapProvider(transformedFileMap);
+}
+
+function transformedFileMap(file: string): SourceMap | undefined {
+  for (const ref of runtimes) {
+    const path = ref.deref()?.getSourceMaps?.()?.get(file);
+    if (path) return sourceMapFor(file, readFileSync(path, 'utf8'));
+  }
+  return undefined;
+}
+
 export function instrumentJest(): void {
   onRequire({
     matches: (request) => request.includes('jest-environment-node') || request.includes('jest-environment-jsdom'),
     apply: patchEnvironment,
   });
+  onRequire({ matches: (request) => request === 'jest-runtime' || request.endsWith('/jest-runtime/build/index.js'), apply: patchRuntime });
 }

@@ -8,10 +8,10 @@
  * runs tests in worker threads, which leakprof does not instrument (vitest's default pool
  * is `forks`).
  */
-import { SourceMap } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import type { SourceMap } from 'node:module';
 import { addSourceMapProvider } from '../source-maps.js';
 import { enterTest, noteRunner, setSerialProbe } from '../test-context.js';
+import { sourceMapFor } from './runner-source-maps.js';
 
 interface Task {
   name: string;
@@ -65,12 +65,7 @@ function evaluatedModuleMap(file: string): SourceMap | undefined {
   if (typeof code !== 'string') return undefined;
   const match = INLINE_MAP.exec(code);
   if (!match) return undefined;
-  const payload = JSON.parse(Buffer.from(match[1]!, 'base64').toString('utf8')) as { sources?: string[]; sourceRoot?: string };
-  // Sources are relative to the file: reports want the path.
-  const base = resolve(dirname(file), payload.sourceRoot ?? '');
-  payload.sources = (payload.sources ?? []).map((source) => (isAbsolute(source) ? source : resolve(base, source)));
-  delete payload.sourceRoot;
-  return new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+  return sourceMapFor(file, Buffer.from(match[1]!, 'base64').toString('utf8'));
 }
 
 export function instrumentVitest(): void {
