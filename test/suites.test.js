@@ -18,12 +18,13 @@ const S = 'fixtures/suites';
 const BIN = 'node_modules/.bin';
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 
-/** `leakprof check -o report.json -- <command>`: exit code, the report with its verdict, stderr. */
-async function check(command, flags = []) {
+/** `leakprof check -o report.json -- <command>` (in `cwd`, the repository root unless given): exit code, the report with its verdict, output. */
+async function check(command, flags = [], cwd = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-suites-'));
   const out = join(dir, 'report.json');
   try {
-    const result = await leakprofCli(['check', '--timeout', '20s', '-o', out, ...flags, '--', ...command]);
+    const args = ['check', '--timeout', '20s', '-o', out, ...flags, '--', ...command];
+    const result = cwd ? await cliIn(cwd, args) : await leakprofCli(args);
     let report;
     try {
       report = JSON.parse(readFileSync(out, 'utf8'));
@@ -34,6 +35,21 @@ async function check(command, flags = []) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `node bin/leakprof.js <args>` in another folder (leakprofCli runs in the repository root). */
+function cliIn(cwd, args) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
+    const child = spawn(process.execPath, [join(ROOT, 'bin/leakprof.js'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** A plain `node …` in the repository root, without leakprof's CLI. */
@@ -103,6 +119,24 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
       const { code, verdict, stderr } = await check(runner.clean);
       assert.equal(code, 0, `${describeViolations(verdict)}\n${stderr}`);
       assert.equal(verdict.status, 'clean');
+    });
+  }
+
+  for (const [runner, folder, leakyFile] of [
+    ['node:test', 'node-test', 'leaky.test.mjs'],
+    ['mocha', 'mocha', 'leaky.spec.cjs'],
+    ['jest', 'jest', 'leaky.test.cjs'],
+    ['vitest', 'vitest', 'leaky.test.mjs'],
+  ]) {
+    test(`${runner}: \`leakprof check -- npm test\` (fixtures/suites/npm/${folder}) fails, \`-- npm run test:clean\` passes`, async () => {
+      const cwd = join(ROOT, S, 'npm', folder);
+      const failed = await check(['npm', 'test'], [], cwd);
+      assert.equal(failed.code, 1, failed.stderr);
+      // Outside the working folder, report paths are absolute.
+      const where = `${join(ROOT, S, folder, leakyFile)}:${markerLine(`${S}/${folder}/${leakyFile}`, 'LEAK')}`;
+      assert.deepEqual(blamed(failed.verdict), [['server > reconnects', where, 1]], describeViolations(failed.verdict));
+      const clean = await check(['npm', 'run', 'test:clean'], [], cwd);
+      assert.equal(clean.code, 0, describeViolations(clean.verdict) + clean.stderr);
     });
   }
 
