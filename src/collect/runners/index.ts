@@ -1,8 +1,10 @@
 /**
- * Per-test attribution: the runner integrations, installed in every instrumented
- * process. Each costs nothing until its runner's code is loaded; node:test is wrapped
- * up front, and only where a test run is likely (node --test and its children, a
- * test-looking entry script), since loading it costs a few milliseconds.
+ * Per-test attribution: the runner integrations, installed in every instrumented process
+ * where their runner may run. jest's waits for jest's own modules to be required; mocha's
+ * (interface globals) only in mocha's processes; vitest's only in its workers (VITEST=true);
+ * node:test's (a short-lived async hook watching for its first Test) only where a test run
+ * is likely: node --test and its children, or a test-looking entry script. Anything else
+ * is named from the source at report time (../../analyse/test-from-source.ts).
  */
 import { instrumentJest } from './jest.js';
 import { instrumentMocha, isMochaProcess } from './mocha.js';
