@@ -235,9 +235,14 @@ describe('per-test peer scenarios under leakprof check', { concurrency: true }, 
     assert.deepEqual([...new Set(verdict.violations.map((v) => v.location.line))].sort(), [markerLine(file, 'LEAK first'), markerLine(file, 'LEAK second')]);
   });
 
-  test('11: a timer made at module top and cleared in a test -> no leak', async () => {
-    const { code, verdict } = await check(['node', '--test', `${S}/peers/11-closed-inside-started-before.test.mjs`]);
+  test('11: a timer made at module top and cleared in a test -> no leak, and a warning', async () => {
+    const file = `${S}/peers/11-closed-inside-started-before.test.mjs`;
+    const { code, verdict, report, stderr } = await check(['node', '--test', file]);
     assert.equal(code, 0, describeViolations(verdict));
+    const warning = `test "clears a timer it did not make" cleared a Timeout it did not make (made outside any test, at ${at(file, 'TIMER')})`;
+    assert.ok(stderr.includes(`warning: ${warning}`), stderr);
+    const notes = report.processes.flatMap((p) => p.notes).filter((n) => n.startsWith('test "'));
+    assert.equal(notes.length, 1, `only the module-top timer, not the beforeEach/afterEach interval:\n${notes.join('\n')}`);
   });
 
   test('12: a test that leaks and throws -> the failure (its exit code) and the leak are both reported', async () => {

@@ -35,6 +35,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     );
   }
   if (spool.corruptLines > 0) notes.push(`${spool.corruptLines} unreadable spool line(s) skipped (a process killed mid-write)`);
+  for (const note of snap?.testNotes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
   const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => ({

@@ -5,7 +5,7 @@ import { describe, isAlive } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
-import { testName, testRunner } from './test-context.js';
+import { testName, testNotes, testRunner } from './test-context.js';
 
 export interface SnapshotContext {
   table: ResourceTable;
@@ -90,6 +90,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   const runner = testRunner();
   return {
     ...(runner === undefined ? {} : { testRunner: runner }),
+    ...(testNotes().length === 0 ? {} : { testNotes: [...testNotes()] }),
     kind: 'snapshot',
     v: WIRE_VERSION,
     pid: process.pid,

@@ -23,6 +23,8 @@ export interface TestContextState {
   runner: string | undefined;
   /** A fallback for runners that only say which test is current, serially (read when no async context says). */
   serialProbe: (() => string | undefined) | undefined;
+  /** Warnings for the report (a test clearing a timer it did not make), deduplicated. */
+  notes: string[];
 }
 
 export const TEST_CONTEXT_KEY = Symbol.for('leakprof.testContext');
@@ -34,7 +36,18 @@ const state = (globals[TEST_CONTEXT_KEY] ??= {
   ids: new Map(),
   runner: undefined,
   serialProbe: undefined,
+  notes: [],
 } satisfies TestContextState) as TestContextState;
+
+const MAX_NOTES = 20;
+
+export function addTestNote(note: string): void {
+  if (state.notes.length < MAX_NOTES && !state.notes.includes(note)) state.notes.push(note);
+}
+
+export function testNotes(): readonly string[] {
+  return state.notes;
+}
 
 export function noteRunner(name: string): void {
   state.runner ??= name;
@@ -113,10 +126,23 @@ export function bindToTest<F extends (...args: never[]) => unknown>(name: Named,
   return wrapped as unknown as F;
 }
 
+const HOOKS = new Set(['before', 'after', 'beforeAll', 'afterAll', 'beforeEach', 'afterEach', 'suiteSetup', 'suiteTeardown', 'setup', 'teardown', 'hook']);
+
+/** `suite > test > afterEach` → `suite > test`; `suite > before` → `suite`: what a hook runs for. */
+function withoutHook(name: string): string {
+  const at = name.lastIndexOf(' > ');
+  const last = at < 0 ? name : name.slice(at + 3);
+  return HOOKS.has(last) ? (at < 0 ? '' : name.slice(0, at)) : name;
+}
+
 /**
- * Whether a resource of test `owner` belongs to the test `current` asking: the same test,
- * one of its subtests or hooks (`current > …`), or the test a hook runs for (`owner > afterEach`).
+ * Whether a resource of test `owner` belongs to the test `current` asking: the same test
+ * or its hooks (a timer made in beforeEach, checked in afterEach), one of its subtests, or
+ * the suite around it (its before hooks).
  */
 export function sameTest(owner: string, current: string): boolean {
-  return owner === current || owner.startsWith(`${current} > `) || current.startsWith(`${owner} > `);
+  const o = withoutHook(owner);
+  const c = withoutHook(current);
+  if (o === '' || c === '') return o === c;
+  return o === c || o.startsWith(`${c} > `) || c.startsWith(`${o} > `);
 }

@@ -141,6 +141,8 @@ export interface SnapshotMessage {
   memorySamples?: WireMemorySample[];
   /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
   testRunner?: string;
+  /** Warnings about tests (a test clearing a timer it did not make): they go to the process's notes. */
+  testNotes?: string[];
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;

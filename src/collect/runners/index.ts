@@ -11,6 +11,7 @@ import { instrumentMocha, isMochaProcess } from './mocha.js';
 import { instrumentNodeTest } from './node-test.js';
 import { instrumentVitest } from './vitest.js';
 import { noteRunner } from '../test-context.js';
+import { watchCrossTestCloses } from './cross-test-close.js';
 
 const TEST_FILE = /(^|[/\\])(test|tests|__tests__)[/\\]|[.-](test|spec)\.[cm]?[jt]sx?$/;
 
@@ -44,6 +45,7 @@ export function instrumentTestRunners(): void {
     [isMochaProcess(), instrumentMocha],
     [true, instrumentJest],
     [process.env.VITEST === 'true', instrumentVitest],
+    [looksLikeNodeTest() || isMochaProcess() || process.env.VITEST === 'true' || /[\\/]jest/.test(entry), watchCrossTestCloses],
   ];
   for (const [wanted, install] of steps) {
     if (!wanted) continue;
