@@ -64,6 +64,12 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     crossCheck: snap ? crossCheck(snap, profiles) : [],
   };
   if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
+  if (snap?.settled && snap.settled.length > 0) {
+    report.settled = snap.settled.map((s) => {
+      const top = s.stack >= 0 && snap.stacks[s.stack] ? topUserFrame(toFrameReports(snap.stacks[s.stack]!, options.cwd)) : null;
+      return { type: s.type, why: s.why, count: s.count, location: top ? `${top.file}:${top.line}` : null };
+    });
+  }
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
   if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;

@@ -38,6 +38,13 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   const budget = policy.baseline ? new BaselineBudget(policy.baseline) : null;
 
   for (const proc of processes) {
+    // On their way out at the snapshot: said in --verbose, never counted. Only those the workload made.
+    for (const s of proc.settled ?? []) {
+      if (s.location === null) continue;
+      const why = s.why === 'closing' ? 'closed: its destroy event had not arrived yet' : 'freed by garbage collection';
+      excluded.push({ kind: 'handles', pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
+    }
+    const workers = workerLocations(proc);
     for (const profile of proc.profiles) {
       for (const group of profile.groups) {
         const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
@@ -54,13 +61,19 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('benign', group.benign);
           continue;
         }
+        if (group.type === 'MESSAGEPORT' && workers.has(locationText(group) ?? '')) {
+          exclude('internal', "a Worker's own message ports: the worker is what counts");
+          continue;
+        }
         const where = locate(group)?.how;
         if (proc.testRunner && !testOf(group) && where !== 'top' && where !== 'createdBy') {
           exclude('runner', `the test runner's own (${proc.testRunner}): made outside any test, with no frame of your code`);
           continue;
         }
         if (!counts(profile.name, group, policy.strict)) {
-          exclude('unref', profile.name === 'handles' ? "unref'd: does not keep the process alive (--strict counts it)" : `state ${group.state}`);
+          exclude('unref', profile.name !== 'handles' ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
+            : group.state === 'object' ? 'a JavaScript object, not a handle: it holds nothing by itself'
+            : "unref'd and made by library code alone (no frame of yours): the library's own housekeeping");
           continue;
         }
         const rule = ignoredBy(group, policy.ignore);
@@ -123,8 +136,20 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   return { verdict: { status, exitCode, violations, excluded, totals }, counted: over };
 }
 
+/** Where this process made Worker threads: each comes with message ports of its own, made at the same line. */
+function workerLocations(proc: ProcessReport): Set<string> {
+  const out = new Set<string>();
+  for (const profile of proc.profiles) {
+    for (const group of profile.groups) if (group.type === 'WORKER') out.add(locationText(group) ?? '');
+  }
+  out.delete('');
+  return out;
+}
+
 function counts(profile: string, group: GroupReport, strict: boolean): boolean {
-  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object');
+  // --strict counts unref'd handles the workload's code made (an unref'd socket per request);
+  // a library's own unref'd housekeeping (npm's progress timer, a pool's idle timer) it cannot close.
+  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object' && (group.top !== null || group.createdBy?.top != null));
   return !DONE_STATES.has(group.state);
 }
 
@@ -178,7 +203,7 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   if (!at) {
     where =
       g.frames !== null ? 'created by Node itself (no frame of your code)'
-      : g.label.endsWith('(made before tracking)') ? 'no creation stack'
+      : g.label.endsWith('(made before tracking)') || c.kind !== 'handles' ? 'no creation stack'
       : 'no creation stack (sampled out: rerun with --stacks all to locate it)';
   } else if (at.how === 'top') {
     where = `created at ${at.frame.file}:${at.frame.line}`;
@@ -193,7 +218,7 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   const violation: Violation = {
     kind: c.kind,
     pid: c.pid,
-    message: `${prefix}: ${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
+    message: `${prefix}: ${estimated(g) ? '≈' : ''}${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
     count: c.count,
     type: g.type,
     label: g.label,
@@ -203,6 +228,11 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
+}
+
+/** Sampled profiles (promises above their budget) mark their counts as estimates. */
+function estimated(group: GroupReport): boolean {
+  return (group as GroupReport & { estimated?: unknown }).estimated === true;
 }
 
 /** The hints read "a socket still open: close it …": the part after the colon is what to do. */

@@ -1,7 +1,7 @@
 /** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
 import type { SnapshotMessage, SnapshotReason, StackMode, WireFrame, WireProfile, WireSample } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
-import { describe, isAlive } from './resource-details.js';
+import { describe, isAlive, isClosing } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
@@ -24,15 +24,27 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   let dropped = 0;
   let total = 0;
 
+  const settled = new Map<string, NonNullable<SnapshotMessage['settled']>[number]>();
+  const noteSettled = (type: string, stack: number, why: 'closing' | 'collected'): void => {
+    const key = `${type}\u0000${stack}\u0000${why}`;
+    const entry = settled.get(key);
+    if (entry) entry.count++;
+    else settled.set(key, { type, stack, why, count: 1 });
+  };
+
   for (const [asyncId, record] of ctx.table.live) {
     const resource = ResourceTable.resolve(record);
     if (resource === undefined) {
       // Collected without a destroy event: it is not alive.
       ctx.table.destroy(asyncId);
+      noteSettled(record.kind.type, record.stack, 'collected');
       continue;
     }
     const type = record.kind.type;
-    if (!isAlive(type, resource)) continue;
+    if (!isAlive(type, resource)) {
+      if (isClosing(type, resource)) noteSettled(type, record.stack, 'closing');
+      continue;
+    }
     const { label, state, details } = describe(type, resource, now);
     const ancestor = record.createdBy >= 0 ? ctx.table.ancestors[record.createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
@@ -71,8 +83,9 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   }
 
   const samples = [...groups.values()];
+  const settledList = [...settled.values()];
   const stacks: Record<string, WireFrame[]> = {};
-  for (const sample of samples) {
+  for (const sample of [...samples, ...settledList.map((s) => ({ stack: s.stack, createdBy: -1 }))]) {
     for (const id of [sample.stack, sample.createdBy]) {
       if (id < 0 || stacks[id] !== undefined) continue;
       let frames = mappedStacks.get(id);
@@ -111,6 +124,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       arrayBuffers: memory.arrayBuffers,
     },
     droppedEntries: dropped,
+    ...(settledList.length > 0 ? { settled: settledList } : {}),
     ...extra,
   };
 }

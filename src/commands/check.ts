@@ -90,6 +90,7 @@ export function checkCommand(): Command {
   cmd.action(async (words: string[], flags: CheckFlags) => {
     const command = resolveCommand(words);
     const settings = mergeSettings(flags.config ? loadCheckConfig(process.cwd()).settings : {}, flags);
+    if (flags.updateBaseline && !settings.baseline) throw new WorkloadError('--update-baseline needs a file: add --baseline <file> (or "baseline" in the config)', 2);
     const timeout = settings.timeout;
     const result = await runCheck({
       command,

@@ -16,6 +16,8 @@ export interface VerdictTextOptions extends Partial<TextOptions> {
   violating?: ReadonlySet<GroupReport>;
   /** What went away while settling (verifyNone's retries). */
   settled?: string[];
+  /** Who speaks in the status line (default `leakprof check`). */
+  title?: string;
 }
 
 export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'durationMs'>, verdict: Verdict, options: VerdictTextOptions = {}): string {
@@ -36,7 +38,7 @@ export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'du
   }
 
   if (options.verbose) out.push(...verboseLines(verdict, options.settled ?? [], c));
-  out.push(statusLine(report, verdict, c));
+  out.push(statusLine(report, verdict, c, options.title));
   return out.join('\n') + '\n';
 }
 
@@ -69,26 +71,26 @@ function verboseLines(verdict: Verdict, settled: string[], c: ChalkInstance): st
   return lines;
 }
 
-export function statusLine(report: Pick<Report, 'outcome' | 'durationMs'>, verdict: Verdict, c: ChalkInstance): string {
+export function statusLine(report: Pick<Report, 'outcome' | 'durationMs'>, verdict: Verdict, c: ChalkInstance, title = 'leakprof check'): string {
   const n = verdict.violations.length;
   const leaks = `${n} violation${n === 1 ? '' : 's'}`;
   const took = formatDuration(report.durationMs);
   if (verdict.baselineWritten) {
     const b = verdict.baselineWritten;
-    return c.green(`leakprof check: baseline written to ${b.file} (${b.groups} group(s) alive now); later checks report only what is new (exit ${verdict.exitCode})`);
+    return c.green(`${title}: baseline written to ${b.file} (${b.groups} group(s) alive now); later checks report only what is new (exit ${verdict.exitCode})`);
   }
   switch (verdict.status) {
     case 'clean': {
       const skipped = verdict.excluded.filter((e) => e.why !== 'internal').length;
-      return c.green(`leakprof check: ok — no leaks after ${took}${skipped ? ` (${skipped} live group(s) not counted; --verbose says why)` : ''}`);
+      return c.green(`${title}: ok — no leaks after ${took}${skipped ? ` (${skipped} live group(s) not counted; --verbose says why)` : ''}`);
     }
     case 'leak':
-      return c.red.bold(`leakprof check: FAIL — ${leaks} (exit 1)`);
+      return c.red.bold(`${title}: FAIL — ${leaks} (exit 1)`);
     case 'hang':
-      return c.red.bold(`leakprof check: HANG — the workload was still running after --timeout; dumped what kept it alive and ended it${n ? `; ${leaks} above` : ''} (exit 124)`);
+      return c.red.bold(`${title}: HANG — the workload was still running after --timeout; dumped what kept it alive and ended it${n ? `; ${leaks} above` : ''} (exit 124)`);
     case 'failed': {
       const how = report.outcome.signal ? `was killed by ${report.outcome.signal}` : `exited with code ${report.outcome.exitCode}`;
-      return c.red.bold(`leakprof check: the workload failed (it ${how})${n ? `; ${leaks} listed above too` : ''} (exit ${verdict.exitCode})`);
+      return c.red.bold(`${title}: the workload failed (it ${how})${n ? `; ${leaks} listed above too` : ''} (exit ${verdict.exitCode})`);
     }
   }
 }

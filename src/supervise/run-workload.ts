@@ -146,7 +146,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     exit = await supervisor.exited;
   } catch (error) {
     for (const cleanup of cleanups) cleanup();
-    rmSync(spool, { recursive: true, force: true });
+    removeSpool(spool);
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new WorkloadError(`command not found: ${file} (is it installed and on PATH?)`, 127);
     if (err.code === 'EACCES') throw new WorkloadError(`cannot run ${file}: permission denied`, 126);
@@ -159,7 +159,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
   const outcome: Outcome = { kind: outcomeKind, exitCode: exit.code, signal: exit.signal };
   const report = assemble(blocked, outcome);
-  if (!options.keepSpool) rmSync(spool, { recursive: true, force: true });
+  if (!options.keepSpool) removeSpool(spool);
   const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
   return { report, exitCode, signal: timedOut ? null : exit.signal };
 }
@@ -247,6 +247,18 @@ class Supervisor {
       for (const pid of pids) if (isRunning(pid)) trySignal(pid, 'SIGKILL');
       clearTimeout(timer);
     });
+  }
+}
+
+/**
+ * A detached or unref'd child may still be writing its snapshot while the folder goes
+ * (ENOTEMPTY): retry, and never let a failed cleanup cost the report already built.
+ */
+function removeSpool(spool: string): void {
+  try {
+    rmSync(spool, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  } catch {
+    // a leftover temp folder is better than a lost report
   }
 }
 

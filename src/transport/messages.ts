@@ -137,6 +137,11 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /**
+   * Resources that were on their way out when the snapshot was taken, not counted as alive:
+   * `closing` (its owner closed it, the destroy event had not arrived), `collected` (freed by GC).
+   */
+  settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
   /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
   memorySamples?: WireMemorySample[];
   /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
