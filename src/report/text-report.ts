@@ -157,6 +157,7 @@ function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], 
     ? ' ' + Object.entries(entry.details).map(([k, v]) => `${k}=${v}`).join(' ')
     : '';
   const lines = [`${c.bold(`handle ${entry.id}`)} [${group.label}, ${group.state}, ${formatDuration(entry.ageMs)}]:${c.dim(detail)}`];
+  if (group.test !== undefined) lines.push(`in test ${JSON.stringify(group.test)}`);
   const frames = group.frames ?? [];
   const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
   for (const f of shown) lines.push(`${f.async ? 'async ' : ''}${f.function}(...)`, `\t${f.file}:${f.line}:${f.column}`);
