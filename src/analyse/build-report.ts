@@ -6,6 +6,7 @@ import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary
 import { toFrameReports, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
+import { testFromSource } from './test-from-source.js';
 import { formatDuration } from '../util/duration.js';
 import { countsOf, growthOf, seriesUpTo } from './growth.js';
 import { sampleSignature } from './signature.js';
@@ -36,6 +37,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     );
   }
   if (spool.corruptLines > 0) notes.push(`${spool.corruptLines} unreadable spool line(s) skipped (a process killed mid-write)`);
+  for (const note of snap?.testNotes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
   const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
@@ -85,6 +87,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
+  if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;
 }
 
@@ -132,6 +135,12 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   if (benign) group.benign = benign;
   const hint = hintFor(sample.type, sample.label);
   if (hint) group.hint = hint;
+  if (sample.test !== undefined) group.test = sample.test;
+  else {
+    // No runner integration said which test: the source may (test-from-source.ts).
+    const test = testFromSource([...(frames ?? []), ...(group.createdBy?.frames ?? [])], cwd);
+    if (test !== undefined) group.test = test;
+  }
   return group;
 }
 

@@ -65,6 +65,11 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('internal', "a Worker's own message ports: the worker is what counts");
           continue;
         }
+        const where = locate(group)?.how;
+        if (proc.testRunner && !testOf(group) && where !== 'top' && where !== 'createdBy') {
+          exclude('runner', `the test runner's own (${proc.testRunner}): made outside any test, with no frame of your code`);
+          continue;
+        }
         if (!counts(profile.name, group, policy.strict)) {
           exclude('unref', profile.name !== 'handles' ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
             : group.state === 'object' ? 'a JavaScript object, not a handle: it holds nothing by itself'

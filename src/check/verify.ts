@@ -17,6 +17,7 @@ import { locationText } from './group-location.js';
 import { judge, type Judgement } from './judge.js';
 import { resolvePolicy, type PolicyOptions } from './policy.js';
 import { snapshotProcess } from './in-process.js';
+import { scopeToCurrentTest } from './test-scope.js';
 
 export interface VerifyOptions extends PolicyOptions {
   /** Only what is new since this snapshot (or baseline) counts: `const before = snapshot()` … `verifyNone({ baseline: before })`. */
@@ -105,7 +106,7 @@ async function settle(options: VerifyOptions): Promise<Settled> {
   const policy = resolvePolicy(options, baseline);
   const started = Date.now();
   const look = (): { judgement: Judgement; snap: ProcessReport } => {
-    const snap = snapshot();
+    const snap = scopeToCurrentTest(snapshot());
     return { judgement: judge([snap], policy), snap };
   };
   let { judgement, snap } = look();

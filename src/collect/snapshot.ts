@@ -1,11 +1,12 @@
 /** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
-import { SampleGroups } from './sample-groups.js';
+import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { describe, isAlive, isClosing } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
+import { testName, testNotes, testRunner } from './test-context.js';
 
 /** A profile other than handles (async, listeners): folds its live things at snapshot time. */
 export interface ProfileSource {
@@ -39,7 +40,10 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   }
   const memory = process.memoryUsage();
 
+  const runner = testRunner();
   const message: SnapshotMessage = {
+    ...(runner === undefined ? {} : { testRunner: runner }),
+    ...(testNotes().length === 0 ? {} : { testNotes: [...testNotes()] }),
     kind: 'snapshot',
     v: WIRE_VERSION,
     pid: process.pid,
@@ -96,12 +100,17 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
     const createdBy = ctx.table.createdByOf(record);
     const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}`;
+    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}\u0000${record.test}`;
     const entry: WireEntry = { id: asyncId, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: record.trigger };
     if (details) entry.details = details;
     groups.add(
       key,
-      () => ({ type, label, state, stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 }),
+      () => {
+        const head: SampleHead = { type, label, state, stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 };
+        const test = testName(record.test);
+        if (test !== undefined) head.test = test;
+        return head;
+      },
       entry,
     );
   }

@@ -46,6 +46,8 @@ export interface ProcessReport {
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   profiles: ProfileReport[];
   summary: TypeSummary[];
+  /** The test runner whose process this was (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
   /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
@@ -92,6 +94,8 @@ export interface GroupReport {
   /** Set when the group's count kept rising across the snapshots of --every. */
   growth?: GroupGrowth;
   entries: EntryReport[];
+  /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
+  test?: string;
 }
 
 export interface GroupGrowth {
@@ -180,6 +184,6 @@ export interface Exclusion {
   state: string;
   location?: string;
   /** benign, unref, ignored, baseline, settled */
-  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal';
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner';
   reason: string;
 }

@@ -108,6 +108,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   const growing = group.growth ? ' ' + c.red(`growing +${formatRate(group.growth.perSecond)}/s`) : '';
   const count = group.estimated ? `≈${group.count}` : String(group.count);
   const lines = [`${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}${growing}`];
+  if (group.test !== undefined) lines.push(`#\tin test ${JSON.stringify(group.test)}`);
   if (group.frames === null && group.type === 'listener') {
     lines.push(c.dim(`#\t(no creation stack: added before the event passed the watch threshold, or beyond the stack budget)`));
   } else if (group.frames === null) {
@@ -182,6 +183,7 @@ function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], 
     ? ' ' + Object.entries(entry.details).map(([k, v]) => `${k}=${v}`).join(' ')
     : '';
   const lines = [`${c.bold(`${word} ${entry.id}`)} [${group.label}, ${group.state}, ${formatDuration(entry.ageMs)}]:${c.dim(detail)}`];
+  if (group.test !== undefined) lines.push(`in test ${JSON.stringify(group.test)}`);
   const frames = group.frames ?? [];
   const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
   for (const f of shown) lines.push(`${f.async ? 'async ' : ''}${f.function}(...)`, `\t${f.file}:${f.line}:${f.column}`);

@@ -25,6 +25,7 @@ export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'du
   const out: string[] = [];
   for (const v of verdict.violations) out.push(v.message.replace(/^(leak[^:]*|heap):/, (m) => c.red.bold(m)));
   for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('event loop blocked')) out.push(c.red(`hang: pid ${proc.pid}: ${note}`));
+  for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('test "')) out.push(c.yellow(`warning: ${note}`));
   if (out.length > 0) out.push('');
 
   const violating = options.violating;

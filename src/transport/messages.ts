@@ -61,6 +61,8 @@ export interface WireSample {
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
   entries: WireEntry[];
+  /** The test (full path, `suite > test`) or hook whose code created them, when a test runner ran them. */
+  test?: string;
 }
 
 export interface WireProfile {
@@ -148,6 +150,10 @@ export interface SnapshotMessage {
   memorySamples?: WireMemorySample[];
   /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
+  /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
+  /** Warnings about tests (a test clearing a timer it did not make): they go to the process's notes. */
+  testNotes?: string[];
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
