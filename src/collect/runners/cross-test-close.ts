@@ -17,7 +17,7 @@ interface RecordLike {
   kind: { type: string };
 }
 interface CollectorLike {
-  table?: { live?: Map<number, RecordLike> };
+  table?: { live?: Map<number, RecordLike>; stackOf?(record: RecordLike): number };
   stacks?: { frames?: WireFrame[][] };
 }
 
@@ -45,8 +45,10 @@ function noteClose(timer: unknown): void {
   const collector = (globalThis as Record<symbol, unknown>)[Symbol.for('leakprof.collector')] as CollectorLike | undefined;
   const record = id === undefined ? undefined : collector?.table?.live?.get(id);
   // Only timers the user's code made: a runner clearing its own timeout inside a test is no news.
-  if (!record || record.stack < 0) return;
-  const at = where(collector?.stacks?.frames?.[record.stack]);
+  // A timer's stack may be taken lazily: stackOf interns it on first read.
+  const stack = record ? (collector?.table?.stackOf?.(record) ?? record.stack) : -1;
+  if (!record || stack < 0) return;
+  const at = where(collector?.stacks?.frames?.[stack]);
   if (at === undefined) return;
   const closer = testName(current)!;
   const owner = testName(record.test);
