@@ -2,6 +2,9 @@
 // parked tasks are counted and located at their await, the listeners at their .on(…) line,
 // and the fixed twins report none.
 import { describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { describeGroups, leakprofCli, location, markerLine, processFor, profileGroups, runLeakprof, TIMEOUT, visible } from './helpers/leakprof.js';
 
@@ -174,5 +177,22 @@ describe('growth over time (--every)', () => {
     assert.equal(growthOf(at([50, 52, 49, 51, 50])), undefined, 'noise');
     assert.equal(growthOf(at([10, 20])), undefined);
     assert.equal(growthOf(at([40, 30, 20])), undefined, 'shrinking');
+  });
+});
+
+describe('parked tasks under leakprof check', () => {
+  test('check --promises fails on the test that parked a task, naming it and the await line', async () => {
+    const file = 'fixtures/suites/node-test-async/leaky.test.mjs';
+    const dir = mkdtempSync(join(tmpdir(), 'leakprof-async-'));
+    const out = join(dir, 'report.json');
+    // -o, not --json: the test runner's TAP owns stdout.
+    const { code, stderr } = await leakprofCli(['check', '-o', out, '--promises', '--', process.execPath, '--test', file]);
+    const { verdict } = JSON.parse(readFileSync(out, 'utf8'));
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 1, stderr);
+    const parked = verdict.violations.filter((v) => v.kind === 'async');
+    assert.equal(parked.length, 1, JSON.stringify(verdict.violations, null, 2));
+    assert.equal(parked[0].test, 'parks a task');
+    assert.equal(parked[0].location.line, markerLine(file, 'LEAK'));
   });
 });

@@ -10,7 +10,8 @@ import { getEventListeners } from 'node:events';
 import { isOwnActivity } from './own-activity.js';
 import type { ListenerListener } from './listener-source.js';
 import type { StackBoundary } from './resource-source.js';
-import { SampleGroups } from './sample-groups.js';
+import { SampleGroups, type SampleHead } from './sample-groups.js';
+import { currentTest, testName } from './test-context.js';
 import type { ProfileSource } from './snapshot.js';
 import { StackBudget } from './stack-budget.js';
 import type { StackTable } from './stack-table.js';
@@ -18,6 +19,8 @@ import type { StackTable } from './stack-table.js';
 interface Mark {
   stack: number;
   createdAt: number;
+  /** The test (test-context.ts) whose code added it, or -1. */
+  test: number;
 }
 
 class WatchedPair {
@@ -86,7 +89,7 @@ export class ListenerTable implements ListenerListener, ProfileSource {
     this.changes++;
     if (typeof listener !== 'object' && typeof listener !== 'function') return;
     if (listener === null || pair.marks.has(listener) || !this.budget.take()) return;
-    pair.marks.set(listener, { stack: this.stacks.capture(boundary), createdAt: performance.now() });
+    pair.marks.set(listener, { stack: this.stacks.capture(boundary), createdAt: performance.now(), test: currentTest() });
   }
 
   sample(now: number, maxEntries: number): SampleGroups {
@@ -105,9 +108,15 @@ export class ListenerTable implements ListenerListener, ProfileSource {
       for (const listener of attached) {
         const mark = typeof listener === 'object' || typeof listener === 'function' ? pair.marks.get(listener as object) : undefined;
         const stack = mark?.stack ?? -1;
+        const test = mark?.test ?? -1;
         groups.add(
-          `${label}\u0000${stack}`,
-          () => ({ type: 'listener', label, state: 'attached', stack, createdBy: -1, createdByAsync: -1 }),
+          `${label}\u0000${stack}\u0000${test}`,
+          () => {
+            const head: SampleHead = { type: 'listener', label, state: 'attached', stack, createdBy: -1, createdByAsync: -1 };
+            const name = testName(test);
+            if (name !== undefined) head.test = name;
+            return head;
+          },
           { id: ++id, ageMs: Math.max(0, Math.round(now - (mark?.createdAt ?? pair.since))), trigger: 0 },
         );
       }

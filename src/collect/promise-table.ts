@@ -17,6 +17,7 @@ import { SampleGroups, type SampleHead } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
 import { PromiseSampler } from './promise-sampler.js';
 import type { RawStack, StackTable } from './stack-table.js';
+import { currentTest, testName } from './test-context.js';
 
 /** How a promise came to be, from V8's parent argument and the top frame of its stack. */
 export const enum PromiseKind {
@@ -35,6 +36,8 @@ type Tracked = Promise<unknown> & { [RECORD]?: PromiseRecord };
 export class PromiseRecord {
   /** Interned stack id once resolved; -2 before. */
   stack = -2;
+  /** The test (test-context.ts) whose code made it, or -1. */
+  readonly test: number = currentTest();
   /**
    * Some promise waits on this one (an await, a .then), sampled or not. A waiter settles only
    * after what it waits on, so while this one is pending, so is its waiter, further along.
@@ -160,8 +163,8 @@ export class PromiseTable implements PromiseListener, ProfileSource {
       const waitingOn = root !== undefined && root !== record ? root.stack : -1;
       const calledFrom = record.kind === PromiseKind.Waiting ? (startedAt.get(this.stacks.topFunction[record.stack] ?? '') ?? -1) : -1;
       groups.add(
-        `${label}\u0000${record.stack}\u0000${waitingOn}\u0000${calledFrom}`,
-        () => head(label, record.stack, waitingOn, calledFrom),
+        `${label}\u0000${record.stack}\u0000${waitingOn}\u0000${calledFrom}\u0000${record.test}`,
+        () => head(label, record.stack, waitingOn, calledFrom, testName(record.test)),
         { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
         record.weight,
       );
@@ -201,8 +204,9 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   }
 }
 
-function head(label: string, stack: number, waitingOn: number, calledFrom: number): SampleHead {
+function head(label: string, stack: number, waitingOn: number, calledFrom: number, test: string | undefined): SampleHead {
   const out: SampleHead = { type: label, label, state: 'pending', stack, createdBy: calledFrom, createdByAsync: -1 };
+  if (test !== undefined) out.test = test;
   if (waitingOn >= 0) out.waitingOn = waitingOn;
   return out;
 }
