@@ -50,9 +50,9 @@ describe('async and listeners profiles', { concurrency: true }, () => {
     assert.equal(group.keepsAlive, false, 'a parked promise does not hold the event loop');
     assert.equal(group.top.function, 'getRecommend');
     assert.match(group.source, /await channel\.send/);
-    assert.ok(group.waitingOn, 'says what it waits on');
     assert.equal(group.createdBy?.top?.function, 'recommend', 'and where the parked function was called (Go\'s "created by")');
-    assert.equal(`${group.waitingOn.top.file}:${group.waitingOn.top.function}`, 'fixtures/timeout-race/channel.mjs:Channel.send');
+    // Sampled: the promise a chain waits on is known when it was sampled too (nearly always, at this count).
+    if (group.waitingOn) assert.equal(`${group.waitingOn.top.file}:${group.waitingOn.top.function}`, 'fixtures/timeout-race/channel.mjs:Channel.send');
     assert.ok(group.hint);
   });
 
@@ -64,6 +64,7 @@ describe('async and listeners profiles', { concurrency: true }, () => {
     const group = groupAt(proc, 'async', file, 'LEAK');
     assert.equal(group.count, parked);
     assert.equal(group.estimated, undefined);
+    assert.equal(`${group.waitingOn.top.file}:${group.waitingOn.top.function}`, 'fixtures/timeout-race/channel.mjs:Channel.send');
     assert.equal(proc.promiseCounts.sampled, false);
     assert.ok(proc.promiseCounts.created > parked * 3, JSON.stringify(proc.promiseCounts));
     assert.ok(proc.promiseCounts.stacked > 0 && proc.promiseCounts.stacked <= proc.promiseCounts.created);
@@ -76,11 +77,12 @@ describe('async and listeners profiles', { concurrency: true }, () => {
 
   test('the text report: async profile header, the await line and what it waits on', async () => {
     const file = 'fixtures/timeout-race/leaky.mjs';
-    const { stderr, code } = await leakprofCli(['run', '--promises', file], { env: { REQUESTS: '300' } });
+    const { stderr, code } = await leakprofCli(['run', '--promises', ...EXACT, file], { env: { REQUESTS: '300' } });
     assert.equal(code, 0);
     assert.match(stderr, /async profile: total \d+\n≈?\d+ @ await pending age/);
     assert.match(stderr, new RegExp(`#\\t${file}:${markerLine(file, 'LEAK')}:\\d+\\tgetRecommend\\t\\| await channel\\.send`));
     assert.match(stderr, /#\twaiting on a promise made by Channel\.send at fixtures\/timeout-race\/channel\.mjs:\d+:\d+/);
+    assert.doesNotMatch(stderr, /│ await /, 'the per-type table is about handles');
   });
 
   test('--debug 2 lists each parked task with its frames', async () => {

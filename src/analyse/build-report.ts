@@ -172,7 +172,8 @@ function compareGroups(a: GroupReport, b: GroupReport): number {
 
 function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummary[] {
   const byType = new Map<string, TypeSummary>();
-  for (const profile of profiles) {
+  // The per-type table is about async_hooks types: the async and listeners profiles have their own totals.
+  for (const profile of profiles.filter((p) => p.name === 'handles')) {
     for (const group of profile.groups) {
       if (group.internal || group.benign) continue;
       let row = byType.get(group.type);
