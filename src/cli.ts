@@ -1,5 +1,6 @@
 /** The command line: a thin layer of commander over the library. One module per command under commands/. */
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { loadCommand } from './commands/load.js';
 import { runCommand } from './commands/run.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(runCommand());
+  program.addCommand(checkCommand());
   program.addCommand(demoCommand());
   program.addCommand(loadCommand());
   for (const cmd of program.commands) cmd.exitOverride();

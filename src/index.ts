@@ -1,3 +1,10 @@
 /** leakprof's library API: what the CLI is a thin layer over. */
 export { parseDuration, formatDuration } from './util/duration.js';
 export { parseBytes, formatBytes } from './util/bytes.js';
+export { snapshot, verifyNone, trackLeaks, LeakError, type VerifyOptions, type VerifyResult, type TrackResult } from './check/verify.js';
+export { startTracking } from './check/in-process.js';
+export { runCheck, type CheckOptions, type CheckResult } from './check/run-check.js';
+export { judge, type Judgement } from './check/judge.js';
+export { resolvePolicy, type PolicyOptions, type CheckPolicy } from './check/policy.js';
+export { baselineFrom, readBaseline, writeBaseline, type Baseline } from './check/baseline.js';
+export type { Report, ProcessReport, GroupReport, Verdict, Violation, Exclusion } from './report/schema.js';

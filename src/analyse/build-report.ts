@@ -6,7 +6,10 @@ import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary
 import { toFrameReports, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
+import { testFromSource } from './test-from-source.js';
 import { formatDuration } from '../util/duration.js';
+import { countsOf, growthOf, seriesUpTo } from './growth.js';
+import { sampleSignature } from './signature.js';
 
 export interface ProcessReportOptions {
   cwd: string;
@@ -34,13 +37,26 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     );
   }
   if (spool.corruptLines > 0) notes.push(`${spool.corruptLines} unreadable spool line(s) skipped (a process killed mid-write)`);
+  for (const note of snap?.testNotes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
-  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => ({
-    name: profile.name,
-    total: profile.total,
-    groups: profile.samples.map((s) => buildGroup(s, snap!.stacks, options.cwd)).sort(compareGroups),
-  }));
+  const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
+  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => {
+    const groups = new Map<string, GroupReport>();
+    for (const sample of profile.samples) {
+      const signature = sampleSignature(sample, snap!.stacks);
+      const group = buildGroup(sample, snap!.stacks, options.cwd, profile.name);
+      const same = groups.get(signature);
+      if (same) mergeInto(same, group);
+      else {
+        const key = `${profile.name}\u0001${signature}`;
+        const growth = growthOf(series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 })));
+        if (growth) group.growth = growth;
+        groups.set(signature, group);
+      }
+    }
+    return { name: profile.name, total: profile.total, groups: [...groups.values()].sort(compareGroups) };
+  });
 
   const report: ProcessReport = {
     pid: spool.pid,
@@ -61,12 +77,21 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     summary: snap ? summarize(snap, profiles) : [],
     crossCheck: snap ? crossCheck(snap, profiles) : [],
   };
+  if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
+  if (snap?.settled && snap.settled.length > 0) {
+    report.settled = snap.settled.map((s) => {
+      const top = s.stack >= 0 && snap.stacks[s.stack] ? topUserFrame(toFrameReports(snap.stacks[s.stack]!, options.cwd)) : null;
+      return { type: s.type, why: s.why, count: s.count, location: top ? `${top.file}:${top.line}` : null };
+    });
+  }
+  if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
+  if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;
 }
 
-function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string): GroupReport {
+function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string, profile: string): GroupReport {
   const frames = sample.stack >= 0 && stacks[sample.stack] ? toFrameReports(stacks[sample.stack]!, cwd) : null;
   const top = frames ? topUserFrame(frames) : null;
   const group: GroupReport = {
@@ -76,20 +101,31 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     state: sample.state,
     ageMinMs: sample.ageMinMs,
     ageMaxMs: sample.ageMaxMs,
-    keepsAlive: KEEPS_ALIVE_STATES.has(sample.state),
+    // Only handles and requests hold the event loop; a pending promise or a listener never does.
+    keepsAlive: profile === 'handles' && KEEPS_ALIVE_STATES.has(sample.state),
     internal: false,
     frames,
     top,
     entries: sample.entries.map((e) => ({ ...e })),
   };
+  if (sample.estimated) group.estimated = true;
   if (sample.createdBy >= 0 && stacks[sample.createdBy]) {
     const byFrames = toFrameReports(stacks[sample.createdBy]!, cwd);
     group.createdBy = { asyncId: sample.createdByAsync, frames: byFrames, top: topUserFrame(byFrames) };
+  }
+  if (sample.waitingOn !== undefined && stacks[sample.waitingOn]) {
+    const onFrames = toFrameReports(stacks[sample.waitingOn]!, cwd);
+    group.waitingOn = { frames: onFrames, top: topUserFrame(onFrames) };
   }
   const located = top ?? group.createdBy?.top ?? null;
   if (located) {
     const text = sourceLine(located.file, located.line, cwd);
     if (text) group.source = text;
+  }
+  // V8 makes the same kind of promise for `await x` and `x.then(…)`: the line says which it was.
+  if (sample.type === 'await' && group.source !== undefined && !/\bawait\b/.test(group.source)) {
+    group.type = 'then';
+    group.label = group.label.replace(/^await/, 'then');
   }
   // No user frame anywhere: Node made it for itself (module loader, stdio) or leakprof did.
   // Node's own housekeeping made on the user's behalf (an unref'd socket timeout) is internal too: it holds nothing.
@@ -99,7 +135,23 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   if (benign) group.benign = benign;
   const hint = hintFor(sample.type, sample.label);
   if (hint) group.hint = hint;
+  if (sample.test !== undefined) group.test = sample.test;
+  else {
+    // No runner integration said which test: the source may (test-from-source.ts).
+    const test = testFromSource([...(frames ?? []), ...(group.createdBy?.frames ?? [])], cwd);
+    if (test !== undefined) group.test = test;
+  }
   return group;
+}
+
+/** Two samples that read the same in a report (they differ only in Node's or a library's frames) become one group. */
+function mergeInto(into: GroupReport, other: GroupReport): void {
+  into.count += other.count;
+  if (other.estimated) into.estimated = true;
+  if (!into.waitingOn && other.waitingOn) into.waitingOn = other.waitingOn;
+  into.ageMinMs = Math.min(into.ageMinMs, other.ageMinMs);
+  into.ageMaxMs = Math.max(into.ageMaxMs, other.ageMaxMs);
+  into.entries.push(...other.entries);
 }
 
 function stdioReason(sample: WireSample): string | undefined {
@@ -120,7 +172,8 @@ function compareGroups(a: GroupReport, b: GroupReport): number {
 
 function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummary[] {
   const byType = new Map<string, TypeSummary>();
-  for (const profile of profiles) {
+  // The per-type table is about async_hooks types: the async and listeners profiles have their own totals.
+  for (const profile of profiles.filter((p) => p.name === 'handles')) {
     for (const group of profile.groups) {
       if (group.internal || group.benign) continue;
       let row = byType.get(group.type);

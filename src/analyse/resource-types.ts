@@ -40,6 +40,11 @@ const TYPES: Record<string, TypeInfo> = {
   PBKDF2REQUEST: { benign: 'a crypto request that completes by itself' },
   SCRYPTREQUEST: { benign: 'a crypto request that completes by itself' },
   Microtask: { benign: 'runs within the current turn' },
+  // The async and listeners profiles.
+  await: { hint: 'an async function parked at an await that nothing will settle: give the wait a way out (an AbortSignal, a timeout that rejects), or check that the caller still wants the result before waiting' },
+  then: { hint: 'a .then() on a promise that nothing will settle: settle that promise on every path, or give the wait a way out' },
+  promise: { hint: 'a promise nothing settles: call resolve or reject on every path (errors and timeouts too), or do not create it' },
+  listener: { hint: 'a listener added per call and never removed: remove it when the work ends (off/removeEventListener), or add it with { once: true } or an AbortSignal, or once per emitter' },
 };
 
 export function nodeNameOf(type: string): string | undefined {

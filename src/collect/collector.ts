@@ -6,33 +6,74 @@
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
+import { forceGc } from './force-gc.js';
+import { MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
-import { buildSnapshot, type SnapshotContext } from './snapshot.js';
+import { buildSnapshot, type ProfileSource, type SnapshotContext } from './snapshot.js';
+import { startPromiseSource } from './promise-source.js';
+import { PromiseTable } from './promise-table.js';
+import { startListenerSource } from './listener-source.js';
+import { ListenerTable } from './listener-table.js';
 import { StackTable } from './stack-table.js';
 
 export class Collector {
   readonly stacks: StackTable;
   readonly table: ResourceTable;
-  private readonly source: ResourceSource;
+  readonly promises: PromiseTable | undefined;
+  readonly listeners: ListenerTable | undefined;
+  private readonly stops: (() => void)[] = [];
   private readonly ctx: SnapshotContext;
+  readonly memory = new MemorySeries();
 
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
     this.stacks = new StackTable(config.stackDepth);
     this.table = new ResourceTable(this.stacks, config.stackMode, config.stackBudget);
-    this.source = startResourceSource(this.table);
-    this.table.boundary = this.source.boundary;
-    this.ctx = { table: this.table, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
+    const source: ResourceSource = startResourceSource(this.table);
+    this.table.boundary = source.boundary;
+    this.stops.push(() => source.stop());
+    const profiles: ProfileSource[] = [];
+    if (config.promises) {
+      this.promises = new PromiseTable(this.stacks, config.promiseBudget);
+      const promiseSource = startPromiseSource(this.promises);
+      this.promises.boundary = promiseSource.boundary;
+      this.stops.push(() => promiseSource.stop());
+      profiles.push(this.promises);
+    }
+    if (config.listeners) {
+      this.listeners = new ListenerTable(this.stacks, config.listenerThreshold, config.stackBudget);
+      const listenerSource = startListenerSource(this.listeners);
+      this.stops.push(() => listenerSource.stop());
+      profiles.push(this.listeners);
+    }
+    this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
+    // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
+    this.memory.add(config.gc === true && forceGc());
+  }
+
+  /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
+  get changes(): number {
+    return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
   }
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
     this.ctx.seq++;
-    return asOwn(() => buildSnapshot(this.ctx, reason, extra));
+    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...extra }));
+  }
+
+  /**
+   * The exit snapshot. No waiting is possible in an 'exit' handler, so check mode settles
+   * what it can synchronously: a full GC first (resources freed only on collection are gone,
+   * heapUsed is live data), then one memory sample after it.
+   */
+  exitSnapshot(exitCode: number): SnapshotMessage {
+    this.memory.add(this.config.gc === true && forceGc());
+    return this.snapshot('exit', { exitCode });
   }
 
   stop(): void {
-    this.source.stop();
+    for (const stop of this.stops.splice(0)) stop();
   }
 }
 
@@ -56,7 +97,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
   });
 
   process.on('exit', (code) => {
-    writer.append(collector.snapshot('exit', { exitCode: code }));
+    writer.append(collector.exitSnapshot(code));
   });
 
   asOwn(() => {
@@ -75,8 +116,10 @@ export function attachToSpool(config: CollectorConfig): Collector {
     let seen = -1;
     const heartbeat = setInterval(() => {
       collector.table.tick();
-      if (collector.table.changes === seen) return;
-      seen = collector.table.changes;
+      collector.memory.add(false);
+      collector.promises?.tick();
+      if (collector.changes === seen) return;
+      seen = collector.changes;
       writer.writeLatest(collector.snapshot('heartbeat'));
     }, config.heartbeatMs);
     heartbeat.unref();

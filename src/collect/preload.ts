@@ -5,6 +5,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { decodeConfig, ENV_CONFIG } from '../transport/env.js';
 import { attachToSpool } from './collector.js';
+import { instrumentTestRunners } from './runners/index.js';
 
 const marker = Symbol.for('leakprof.collector');
 const config = decodeConfig(process.env[ENV_CONFIG]);
@@ -13,4 +14,5 @@ const globals = globalThis as Record<symbol, unknown>;
 // Worker threads are reported by their parent thread (as WORKER handles), not on their own.
 if (config && isMainThread && globals[marker] === undefined) {
   globals[marker] = attachToSpool(config);
+  instrumentTestRunners();
 }

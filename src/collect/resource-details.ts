@@ -54,8 +54,20 @@ export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
   // A closed fs/promises FileHandle is destroyed only when collected; its fd goes negative at close.
   if (type === 'FILEHANDLE') return !(typeof (resource as HandleLike).fd === 'number' && (resource as HandleLike).fd! < 0);
-  return true;
+  return !isClosing(type, resource);
 }
+
+/**
+ * A socket, server or child whose JS owner let go of it (close()/destroy() set `_handle` to null) is closing:
+ * its destroy event only comes a turn later, and an exit snapshot in between must not call it alive.
+ */
+export function isClosing(type: string, resource: object): boolean {
+  if (!OWNED_TYPES.has(type)) return false;
+  const owner = ownerOf(resource);
+  return owner !== undefined && '_handle' in owner && owner._handle !== resource;
+}
+
+const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
 
 export function describe(type: string, resource: object, now: number): Description {
   try {

@@ -3,7 +3,7 @@
  * "migrate away": everything else sees only this small listener interface, so a
  * cheaper source (diagnostics_channel, patched constructors) can replace it here.
  */
-import { createHook, type AsyncHook } from 'node:async_hooks';
+import { AsyncResource, createHook, type AsyncHook } from 'node:async_hooks';
 
 export interface ResourceListener {
   init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void;
@@ -28,6 +28,38 @@ export function startResourceSource(listener: ResourceListener): ResourceSource 
     listener.destroy(asyncId);
   }
   const hook: AsyncHook = createHook({ init, destroy });
-  hook.enable();
+  enableWithoutPromiseTracking(hook);
   return { boundary: init as StackBoundary, stop: () => hook.disable() };
+}
+
+/**
+ * Enabling a hook with `init` and `destroy` makes Node track every promise for async_hooks
+ * (an async id, an init call, and a weak callback for its destroy): a chain of a million
+ * awaits runs 8x slower, for PROMISE events this source drops anyway. Node picks that
+ * promise mode from its hook counts at each enable(); an enable() made from inside
+ * another hook's callback changes only a copy of the counts until the callback returns,
+ * so the mode is picked as if our hook were not there. Promises then never reach our
+ * hook, and every other resource does. If that ever stops working (or a later enable()
+ * anywhere re-picks the mode), promises are tracked again: slower, never wrong.
+ */
+function enableWithoutPromiseTracking(hook: AsyncHook): void {
+  let enabled = false;
+  const starter = createHook({
+    before() {
+      if (enabled) return;
+      enabled = true;
+      hook.enable();
+      starter.disable();
+    },
+  });
+  starter.enable();
+  try {
+    new AsyncResource('LEAKPROF_START').runInAsyncScope(() => undefined);
+  } finally {
+    if (!enabled) {
+      starter.disable();
+      enabled = true;
+      hook.enable();
+    }
+  }
 }

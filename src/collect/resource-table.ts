@@ -10,8 +10,11 @@ import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
 import type { RawStack, StackTable } from './stack-table.js';
+import { currentTest } from './test-context.js';
 
 export class LiveRecord {
+  /** The test (interned, test-context.ts) whose code created it, or -1. */
+  readonly test: number = currentTest();
   constructor(
     readonly kind: TypeState,
     /** Whole milliseconds of performance.now(): a small integer is stored in the record itself, a fraction would be a boxed number per record. */

@@ -1,13 +1,24 @@
 /** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
-import type { SnapshotMessage, SnapshotReason, StackMode, WireFrame, WireProfile, WireSample } from '../transport/messages.js';
+import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
+import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
-import { describe, isAlive } from './resource-details.js';
+import { describe, isAlive, isClosing } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
+import { testName, testNotes, testRunner } from './test-context.js';
+
+/** A profile other than handles (async, listeners): folds its live things at snapshot time. */
+export interface ProfileSource {
+  readonly name: string;
+  sample(now: number, maxEntries: number): SampleGroups;
+  /** Adds this source's own bookkeeping to the message. */
+  annotate?(message: SnapshotMessage): void;
+}
 
 export interface SnapshotContext {
   table: ResourceTable;
+  profiles?: ProfileSource[];
   stacks: StackTable;
   stackMode: StackMode;
   maxEntries: number;
@@ -18,75 +29,21 @@ const mappedStacks = new Map<number, WireFrame[]>();
 
 export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
   const now = performance.now();
-  const groups = new Map<string, WireSample>();
-  let entriesLeft = ctx.maxEntries;
-  let dropped = 0;
-  let total = 0;
-
-  for (const [asyncId, record] of ctx.table.live) {
-    const resource = ResourceTable.resolve(record);
-    if (resource === undefined) {
-      // Collected without a destroy event: it is not alive.
-      ctx.table.destroy(asyncId);
-      continue;
-    }
-    const type = record.kind.type;
-    if (!isAlive(type, resource)) continue;
-    const { label, state, details } = describe(type, resource, now);
-    const stack = ctx.table.stackOf(record);
-    const createdBy = ctx.table.createdByOf(record);
-    const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
-    // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}`;
-    const ageMs = Math.max(0, Math.round(now - record.createdAt));
-    let sample = groups.get(key);
-    if (sample === undefined) {
-      sample = {
-        type,
-        label,
-        state,
-        stack,
-        createdBy: ancestor?.stack ?? -1,
-        createdByAsync: ancestor?.asyncId ?? -1,
-        count: 0,
-        ageMinMs: ageMs,
-        ageMaxMs: ageMs,
-        entries: [],
-      };
-      groups.set(key, sample);
-    }
-    sample.count++;
-    total++;
-    if (ageMs < sample.ageMinMs) sample.ageMinMs = ageMs;
-    if (ageMs > sample.ageMaxMs) sample.ageMaxMs = ageMs;
-    if (entriesLeft > 0) {
-      entriesLeft--;
-      const entry: WireSample['entries'][number] = { id: asyncId, ageMs, trigger: record.trigger };
-      if (details) entry.details = details;
-      sample.entries.push(entry);
-    } else {
-      dropped++;
-    }
+  const settled = new Map<string, Settled>();
+  const handles = handlesProfile(ctx, now, settled);
+  const profiles = [handles.profile('handles')];
+  let dropped = handles.dropped;
+  for (const source of ctx.profiles ?? []) {
+    const groups = source.sample(now, ctx.maxEntries);
+    profiles.push(groups.profile(source.name));
+    dropped += groups.dropped;
   }
-
-  const samples = [...groups.values()];
-  const stacks: Record<string, WireFrame[]> = {};
-  for (const sample of samples) {
-    for (const id of [sample.stack, sample.createdBy]) {
-      if (id < 0 || stacks[id] !== undefined) continue;
-      let frames = mappedStacks.get(id);
-      if (frames === undefined) {
-        frames = mapFrames(ctx.stacks.frames[id] ?? []);
-        mappedStacks.set(id, frames);
-      }
-      stacks[id] = frames;
-    }
-  }
-  const handles: WireProfile = { name: 'handles', total, samples };
-  const typeCounts = ctx.table.typeCounts();
   const memory = process.memoryUsage();
 
-  return {
+  const runner = testRunner();
+  const message: SnapshotMessage = {
+    ...(runner === undefined ? {} : { testRunner: runner }),
+    ...(testNotes().length === 0 ? {} : { testNotes: [...testNotes()] }),
     kind: 'snapshot',
     v: WIRE_VERSION,
     pid: process.pid,
@@ -95,9 +52,9 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     time: Date.now(),
     uptimeMs: Math.round(now),
     stackMode: ctx.stackMode,
-    stacks,
-    profiles: [handles],
-    typeCounts,
+    stacks: referencedStacks(ctx.stacks, profiles, [...settled.values()]),
+    profiles,
+    typeCounts: ctx.table.typeCounts(),
     active: countActive(),
     memory: {
       rss: memory.rss,
@@ -107,8 +64,77 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       arrayBuffers: memory.arrayBuffers,
     },
     droppedEntries: dropped,
+    ...(settled.size > 0 ? { settled: [...settled.values()] } : {}),
     ...extra,
   };
+  for (const source of ctx.profiles ?? []) source.annotate?.(message);
+  return message;
+}
+
+type Settled = NonNullable<SnapshotMessage['settled']>[number];
+
+function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, Settled>): SampleGroups {
+  const groups = new SampleGroups(ctx.maxEntries);
+  // On their way out (closed, destroy pending; or collected): not alive, but said, for check --verbose.
+  const noteSettled = (type: string, stack: number, why: Settled['why']): void => {
+    const key = `${type}\u0000${stack}\u0000${why}`;
+    const entry = settled.get(key);
+    if (entry) entry.count++;
+    else settled.set(key, { type, stack, why, count: 1 });
+  };
+  for (const [asyncId, record] of ctx.table.live) {
+    const resource = ResourceTable.resolve(record);
+    if (resource === undefined) {
+      // Collected without a destroy event: it is not alive.
+      ctx.table.destroy(asyncId);
+      noteSettled(record.kind.type, record.stack, 'collected');
+      continue;
+    }
+    const type = record.kind.type;
+    if (!isAlive(type, resource)) {
+      if (isClosing(type, resource)) noteSettled(type, record.stack, 'closing');
+      continue;
+    }
+    const { label, state, details } = describe(type, resource, now);
+    const stack = ctx.table.stackOf(record);
+    const createdBy = ctx.table.createdByOf(record);
+    const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
+    // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
+    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}\u0000${record.test}`;
+    const entry: WireEntry = { id: asyncId, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: record.trigger };
+    if (details) entry.details = details;
+    groups.add(
+      key,
+      () => {
+        const head: SampleHead = { type, label, state, stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 };
+        const test = testName(record.test);
+        if (test !== undefined) head.test = test;
+        return head;
+      },
+      entry,
+    );
+  }
+  return groups;
+}
+
+/** The frames of every stack the samples point at, source-mapped once per stack. */
+function referencedStacks(table: StackTable, profiles: WireProfile[], settled: Settled[]): Record<string, WireFrame[]> {
+  const stacks: Record<string, WireFrame[]> = {};
+  const settledAsSamples = settled.map((s) => ({ stack: s.stack, createdBy: -1, waitingOn: -1 }));
+  for (const samples of [...profiles.map((p) => p.samples), settledAsSamples]) {
+    for (const sample of samples) {
+      for (const id of [sample.stack, sample.createdBy, sample.waitingOn ?? -1]) {
+        if (id < 0 || stacks[id] !== undefined) continue;
+        let frames = mappedStacks.get(id);
+        if (frames === undefined) {
+          frames = mapFrames(table.frames[id] ?? []);
+          mappedStacks.set(id, frames);
+        }
+        stacks[id] = frames;
+      }
+    }
+  }
+  return stacks;
 }
 
 function countActive(): Record<string, number> {

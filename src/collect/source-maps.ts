@@ -11,6 +11,14 @@ type SourceMapLike = ReturnType<typeof findSourceMap>;
 
 const cache = new Map<string, SourceMapLike | null>();
 
+/** Maps Node does not keep (code a test runner compiled itself, such as vitest's) come from that runner's integration. */
+export type SourceMapProvider = (file: string) => SourceMapLike | undefined;
+const providers: SourceMapProvider[] = [];
+
+export function addSourceMapProvider(provider: SourceMapProvider): void {
+  providers.push(provider);
+}
+
 function mapFor(file: string): SourceMapLike | null {
   let map = cache.get(file);
   if (map !== undefined) return map;
@@ -24,6 +32,14 @@ function mapFor(file: string): SourceMapLike | null {
       }
     } catch {
       map = null;
+    }
+    for (const provider of providers) {
+      if (map) break;
+      try {
+        map = provider(file) ?? null;
+      } catch {
+        map = null;
+      }
     }
   }
   cache.set(file, map);

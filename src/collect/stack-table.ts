@@ -47,12 +47,18 @@ export class StackTable {
   private readonly ids = new Map<string, number>();
   readonly frames: WireFrame[][] = [];
   readonly hasUserFrame: boolean[] = [];
+  /** The function the top frame runs in (file and where the function starts), or '' for a builtin: ties an await to its async function. */
+  readonly topFunction: string[] = [];
   private readonly prepare: (error: Error, sites: CallSite[]) => number;
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
+  /** Top frames of this file are dropped from the capture under way (a dispatcher between V8 and the boundary, there or not). */
+  private skipFile: string | undefined;
+  private readonly tails = new Map<number, number>();
 
   constructor(private readonly depth: number) {
-    this.prepare = (_error, sites) => this.intern(sites);
-    this.prepareToUser = (_error, sites) => {
+    this.prepare = (_error, sites) => this.intern(this.cut(sites));
+    this.prepareToUser = (_error, all) => {
+      const sites = this.cut(all);
       const user = sites.findIndex((site) => isUserFile(site.getFileName() ?? (site.isEval() ? '<anonymous>' : 'node:')));
       return this.intern(user < 0 ? sites : sites.slice(0, Math.max(this.depth, user + 1)));
     };
@@ -64,11 +70,34 @@ export class StackTable {
    * HTTP client) is taken again, deeper, and kept down to its first user frame: that
    * frame is the one a report needs.
    */
-  capture(boundary: StackBoundary): number {
-    const id = this.take(boundary, this.depth, false);
+  capture(boundary: StackBoundary, skipFile?: string): number {
+    this.skipFile = skipFile;
+    const extra = skipFile === undefined ? 0 : 1;
+    const id = this.take(boundary, this.depth + extra, false);
     if (id < 0 || this.hasUserFrame[id] || this.frames[id]!.length < this.depth) return id;
-    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT), true);
+    const deep = this.take(boundary, Math.max(this.depth, DEEP_LIMIT) + extra, true);
     return deep >= 0 && this.hasUserFrame[deep] ? deep : id;
+  }
+
+  /** The stack without its top frame (interned like any other): an async function's promise stack minus the function itself is where it was called. */
+  tailOf(id: number): number {
+    let tail = this.tails.get(id);
+    if (tail === undefined) {
+      const frames = (this.frames[id] ?? []).slice(1);
+      tail = this.frames.length;
+      this.frames.push(frames);
+      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push('');
+      this.tails.set(id, tail);
+    }
+    return tail;
+  }
+
+  private cut(sites: CallSite[]): CallSite[] {
+    if (this.skipFile === undefined) return sites;
+    let i = 0;
+    while (i < sites.length && sites[i]!.getFileName() === this.skipFile) i++;
+    return i === 0 ? sites : sites.slice(i);
   }
 
   /**
@@ -96,10 +125,11 @@ export class StackTable {
   }
 
   /** The interned id of a stack from `captureLazy` (the same id `capture` gives the same frames), or -1. Reading it again is free: V8 keeps the first result. */
-  resolve(raw: RawStack): number {
+  resolve(raw: RawStack, skipFile?: string): number {
     const ErrorCtor = Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const savedPrepare = ErrorCtor.prepareStackTrace;
     ErrorCtor.prepareStackTrace = this.prepare;
+    this.skipFile = skipFile;
     try {
       const id = (raw as { stack?: unknown }).stack;
       return typeof id === 'number' ? id : -1;
@@ -140,10 +170,19 @@ export class StackTable {
       const frames = sites.map(toFrame);
       this.frames.push(frames);
       this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push(enclosingFunction(sites[0]));
       this.ids.set(key, id);
     }
     return id;
   }
+}
+
+type EnclosingSite = CallSite & { getEnclosingLineNumber?(): number | null; getEnclosingColumnNumber?(): number | null };
+
+function enclosingFunction(site: EnclosingSite | undefined): string {
+  const file = site?.getFileName();
+  if (!site || !file) return '';
+  return `${file}:${site.getEnclosingLineNumber?.() ?? 0}:${site.getEnclosingColumnNumber?.() ?? 0}`;
 }
 
 function toFrame(site: CallSite): WireFrame {

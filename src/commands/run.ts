@@ -26,6 +26,9 @@ export interface RunFlags extends ReportFlags {
   stackBudget: string;
   maxEntries: string;
   keepSpool?: boolean;
+  promises?: boolean;
+  promiseBudget: string;
+  listeners?: boolean;
 }
 
 const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
@@ -67,7 +70,10 @@ export function runCommand(): Command {
     .argument('<command...>', 'a script (app.mjs) or a command after -- (-- npm test)')
     .option('--timeout <duration>', 'end the workload after this long (e.g. 30s): dump what keeps it alive, SIGTERM it, exit 124')
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
-    .option('--every <duration>', 'also print a report this often while the workload runs')
+    .option('--every <duration>', 'also print a report this often while the workload runs; groups that keep growing between reports are flagged')
+    .option('--promises', 'also track promises: the async profile of pending promises and async functions parked at an await')
+    .option('--promise-budget <per-second>', 'with --promises: promise stacks per second; above it promises are sampled and counts are estimates (≈)', '20000')
+    .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10')
     .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
     .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
     .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
@@ -96,6 +102,9 @@ export function runCommand(): Command {
       stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
       stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),
       maxEntries: positiveInt(flags.maxEntries, '--max-entries'),
+      promises: Boolean(flags.promises),
+      promiseBudget: positiveInt(flags.promiseBudget, '--promise-budget'),
+      listeners: Boolean(flags.listeners),
       keepSpool: flags.keepSpool,
       onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
     });

@@ -2,7 +2,7 @@
  * The report leakprof writes with --json / -o: one typed definition, documented in the
  * README. Bump REPORT_SCHEMA on any change that breaks a reader.
  */
-import type { StackMode, WireDetails, WireMemory } from '../transport/messages.js';
+import type { StackMode, WireDetails, WireMemory, WireMemorySample } from '../transport/messages.js';
 
 export const REPORT_SCHEMA = 'leakprof.report/v1';
 
@@ -17,6 +17,8 @@ export interface Report {
   outcome: Outcome;
   /** One entry per instrumented Node process (the command, and every Node process it started). */
   processes: ProcessReport[];
+  /** `leakprof check` only: the judgement. */
+  verdict?: Verdict;
 }
 
 export interface Outcome {
@@ -40,10 +42,18 @@ export interface ProcessReport {
   notes: string[];
   stackMode: StackMode;
   memory: WireMemory;
+  /** With --promises: promises created, settled, and how many got a creation stack (the async profile holds only those). */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   profiles: ProfileReport[];
   summary: TypeSummary[];
+  /** The test runner whose process this was (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
+  /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
+  settled?: Array<{ type: string; why: 'closing' | 'collected'; count: number; location: string | null }>;
+  /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
+  memorySamples?: WireMemorySample[];
 }
 
 export interface ProfileReport {
@@ -54,6 +64,8 @@ export interface ProfileReport {
 
 export interface GroupReport {
   count: number;
+  /** The count is an estimate: the things were sampled (promises created faster than --promise-budget a second). */
+  estimated?: boolean;
   /** async_hooks type, such as Timeout, TCPWRAP, TCPSERVERWRAP, FSEVENTWRAP, PROCESSWRAP. */
   type: string;
   /** Type plus what sets this group apart: `Timeout 1000ms repeat`. */
@@ -77,7 +89,22 @@ export interface GroupReport {
   source?: string;
   /** Go's "created by": when the stack has no user frame, the nearest ancestor (by async trigger) that has one. */
   createdBy?: { asyncId: number; frames: FrameReport[]; top: FrameReport | null };
+  /** async profile: the promise at the far end of this chain of waits, the one nobody settles. */
+  waitingOn?: { frames: FrameReport[]; top: FrameReport | null };
+  /** Set when the group's count kept rising across the snapshots of --every. */
+  growth?: GroupGrowth;
   entries: EntryReport[];
+  /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
+  test?: string;
+}
+
+export interface GroupGrowth {
+  /** Things per second, first to last sample. */
+  perSecond: number;
+  from: number;
+  to: number;
+  overMs: number;
+  samples: number;
 }
 
 export interface FrameReport {
@@ -113,4 +140,50 @@ export interface CrossCheck {
   nodeName: string;
   collector: number;
   node: number;
+}
+
+/** `leakprof check`'s judgement of a report (present only in check's JSON). */
+export interface Verdict {
+  /** clean: nothing over a threshold; leak: something is; hang: ended by --timeout; failed: the workload exited non-zero. */
+  status: 'clean' | 'leak' | 'hang' | 'failed';
+  /** The exit code check leaves with: 0 clean, 1 leak, 124 hang, else the workload's own. */
+  exitCode: number;
+  /** One per group over its threshold, plus heap growth; each with its one-line message. */
+  violations: Violation[];
+  /** Live groups that did not count, and why (benign kind, unref'd, ignore rule, baseline, settled). */
+  excluded: Exclusion[];
+  /** Counted totals per kind against their limits. */
+  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean }>;
+  /** When --baseline wrote a file instead of judging against one. */
+  baselineWritten?: { file: string; groups: number };
+}
+
+export interface Violation {
+  /** handles, async, listeners (profile names) or heap. */
+  kind: string;
+  pid: number;
+  /** The one line a person can act on. */
+  message: string;
+  count: number;
+  type?: string;
+  label?: string;
+  state?: string;
+  /** The top user frame, or the created-by frame, or the first library frame. */
+  location?: { file: string; line: number; column: number; function: string };
+  /** The test that created it, when the runner's tests were attributed. */
+  test?: string;
+  hint?: string;
+}
+
+export interface Exclusion {
+  kind: string;
+  pid: number;
+  count: number;
+  type: string;
+  label: string;
+  state: string;
+  location?: string;
+  /** benign, unref, ignored, baseline, settled */
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner';
+  reason: string;
 }

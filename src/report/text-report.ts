@@ -87,9 +87,14 @@ function renderProfile(profile: ProfileReport, proc: ProcessReport, opts: TextOp
   const hiddenCount = profile.groups.reduce((n, g) => n + g.count, 0) - shown.reduce((n, g) => n + g.count, 0);
   const lines = [c.bold(`${profile.name} profile: total ${profile.total}`)];
   if (opts.debug === 2) {
-    for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts), '');
+    for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts, ENTRY_WORD[profile.name] ?? 'item'), '');
   } else {
     for (const group of shown) lines.push(renderGroup(group, proc, opts), '');
+  }
+  for (const group of shown) {
+    if (!group.growth || !group.top) continue;
+    const g = group.growth;
+    lines.push(c.red(`growing: +${formatRate(g.perSecond)}/s ${group.label} at ${group.top.file}:${group.top.line} (${g.from} → ${g.to} over ${formatDuration(g.overMs)}, ${g.samples} samples)`));
   }
   if (hidden > 0) {
     lines.push(c.dim(`(${hiddenCount} of Node's own or never-leaking resources in ${hidden} group(s) not shown; --internals shows them)`));
@@ -100,8 +105,13 @@ function renderProfile(profile: ProfileReport, proc: ProcessReport, opts: TextOp
 function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions): string {
   const c = opts.colors;
   const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
-  const lines = [`${c.bold(String(group.count))} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}`];
-  if (group.frames === null) {
+  const growing = group.growth ? ' ' + c.red(`growing +${formatRate(group.growth.perSecond)}/s`) : '';
+  const count = group.estimated ? `≈${group.count}` : String(group.count);
+  const lines = [`${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}${growing}`];
+  if (group.test !== undefined) lines.push(`#\tin test ${JSON.stringify(group.test)}`);
+  if (group.frames === null && group.type === 'listener') {
+    lines.push(c.dim(`#\t(no creation stack: added before the event passed the watch threshold, or beyond the stack budget)`));
+  } else if (group.frames === null) {
     const t = proc.summary.find((s) => s.type === group.type);
     const why = proc.stackMode === 'none' ? 'stacks are off (--stacks none)' : `stacks are sampled for busy kinds (${t?.stacked ?? 0} of ${t?.created ?? 0} ${group.type} created got one)`;
     lines.push(c.dim(`#\t(no creation stack: ${why}; rerun with --stacks all to locate every one)`));
@@ -111,9 +121,10 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   if (group.createdBy) {
     const by = group.createdBy;
     const at = by.top ? `${by.top.function} at ${by.top.file}:${by.top.line}:${by.top.column}` : 'an async ancestor';
-    lines.push(`#\tcreated by ${at} in async ${by.asyncId}`);
+    lines.push(by.asyncId >= 0 ? `#\tcreated by ${at} in async ${by.asyncId}` : `#\tcreated by ${at}`);
     if (!group.top && group.source) lines.push(c.dim(`#\t\t| ${group.source}`));
   }
+  if (group.waitingOn) lines.push(...waitingOnLines(group.waitingOn, opts));
   const details = summarizeDetails(group);
   if (details) lines.push(c.dim(`#\t${details}`));
   if (group.hint && !group.benign && !group.internal) lines.push(c.green(`#\thint: ${group.hint}`));
@@ -137,6 +148,15 @@ function renderFrames(frames: FrameReport[], top: FrameReport | null, source: st
   });
 }
 
+/** Where the promise the chain waits on was made: its maker (maybe in Node or a library) and the user's line that called it. */
+function waitingOnLines(on: NonNullable<GroupReport['waitingOn']>, opts: TextOptions): string[] {
+  const maker = on.frames.find((f) => f.file !== 'node:<builtin>');
+  if (!maker) return [];
+  const line = `#\twaiting on a promise made by ${maker.function} at ${maker.file}:${maker.line}:${maker.column}`;
+  if (!on.top || on.top === maker) return [line];
+  return [line, opts.colors.dim(`#\t\tcalled from ${on.top.function} at ${on.top.file}:${on.top.line}:${on.top.column}`)];
+}
+
 /** Details shared by every entry of the group, or the first few values when they differ. */
 function summarizeDetails(group: GroupReport): string | undefined {
   const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback'];
@@ -150,12 +170,20 @@ function summarizeDetails(group: GroupReport): string | undefined {
   return parts.length ? parts.join('; ') : undefined;
 }
 
-function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], opts: TextOptions): string {
+/** What one entry of a profile is called in --debug 2. */
+const ENTRY_WORD: Record<string, string> = { handles: 'handle', async: 'task', listeners: 'listener' };
+
+function formatRate(perSecond: number): string {
+  return perSecond >= 10 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);
+}
+
+function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], opts: TextOptions, word: string): string {
   const c = opts.colors;
   const detail = entry.details
     ? ' ' + Object.entries(entry.details).map(([k, v]) => `${k}=${v}`).join(' ')
     : '';
-  const lines = [`${c.bold(`handle ${entry.id}`)} [${group.label}, ${group.state}, ${formatDuration(entry.ageMs)}]:${c.dim(detail)}`];
+  const lines = [`${c.bold(`${word} ${entry.id}`)} [${group.label}, ${group.state}, ${formatDuration(entry.ageMs)}]:${c.dim(detail)}`];
+  if (group.test !== undefined) lines.push(`in test ${JSON.stringify(group.test)}`);
   const frames = group.frames ?? [];
   const shown = opts.internals || !frames.some((f) => f.kind === 'user') ? frames : frames.filter((f) => f.kind === 'user');
   for (const f of shown) lines.push(`${f.async ? 'async ' : ''}${f.function}(...)`, `\t${f.file}:${f.line}:${f.column}`);
@@ -163,6 +191,9 @@ function renderEntry(group: GroupReport, entry: GroupReport['entries'][number], 
   if (group.createdBy?.top) {
     const t = group.createdBy.top;
     lines.push(`created by ${t.function} in async ${group.createdBy.asyncId}`, `\t${t.file}:${t.line}:${t.column}`);
+  } else if (group.waitingOn?.top) {
+    const t = group.waitingOn.top;
+    lines.push(`waiting on ${t.function}`, `\t${t.file}:${t.line}:${t.column}`);
   } else if (entry.trigger > 0) {
     lines.push(c.dim(`triggered by async ${entry.trigger}`));
   }

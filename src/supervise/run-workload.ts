@@ -42,6 +42,11 @@ export interface RunOptions {
   stackBudget?: number;
   maxEntries?: number;
   heartbeatMs?: number;
+  /** Track pending promises: the async profile. */
+  promises?: boolean;
+  promiseBudget?: number;
+  /** Track event listeners: the listeners profile. */
+  listeners?: boolean;
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof. */
@@ -51,6 +56,8 @@ export interface RunOptions {
   /** Keep the spool folder (for debugging leakprof). */
   keepSpool?: boolean;
   onSpawn?: (child: ChildProcess) => void;
+  /** Further collector settings (promises, listeners, gc) passed to every process as they are. */
+  collector?: Partial<Omit<CollectorConfig, 'spool'>>;
 }
 
 export interface RunResult {
@@ -69,12 +76,16 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
   const config: CollectorConfig = {
     ...DEFAULT_COLLECTOR_CONFIG,
+    ...options.collector,
     spool,
     stackMode: options.stackMode ?? DEFAULT_COLLECTOR_CONFIG.stackMode,
     stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,
     stackBudget: options.stackBudget ?? DEFAULT_COLLECTOR_CONFIG.stackBudget,
     maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
+    promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
+    promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
+    listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
   };
   const baseEnv = options.env ?? process.env;
   const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };
@@ -146,7 +157,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     exit = await supervisor.exited;
   } catch (error) {
     for (const cleanup of cleanups) cleanup();
-    rmSync(spool, { recursive: true, force: true });
+    removeSpool(spool);
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new WorkloadError(`command not found: ${file} (is it installed and on PATH?)`, 127);
     if (err.code === 'EACCES') throw new WorkloadError(`cannot run ${file}: permission denied`, 126);
@@ -164,7 +175,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
     if (unheard) report.processes.unshift(unheard);
   }
-  if (!options.keepSpool) rmSync(spool, { recursive: true, force: true });
+  if (!options.keepSpool) removeSpool(spool);
   const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
   return { report, exitCode, signal: timedOut ? null : exit.signal };
 }
@@ -289,6 +300,18 @@ class Supervisor {
       for (const pid of pids) if (isRunning(pid)) trySignal(pid, 'SIGKILL');
       clearTimeout(timer);
     });
+  }
+}
+
+/**
+ * A detached or unref'd child may still be writing its snapshot while the folder goes
+ * (ENOTEMPTY): retry, and never let a failed cleanup cost the report already built.
+ */
+function removeSpool(spool: string): void {
+  try {
+    rmSync(spool, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  } catch {
+    // a leftover temp folder is better than a lost report
   }
 }
 

@@ -52,11 +52,17 @@ export interface WireSample {
   createdBy: number;
   /** async id of that ancestor (Go's "created by … in goroutine N"). */
   createdByAsync: number;
+  /** async profile: the stack of the promise this chain of waits ends at (the one nobody settles); absent when untracked. */
+  waitingOn?: number;
   count: number;
+  /** The count is an estimate: the things were sampled, each sample standing for several. */
+  estimated?: boolean;
   ageMinMs: number;
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
   entries: WireEntry[];
+  /** The test (full path, `suite > test`) or hook whose code created them, when a test runner ran them. */
+  test?: string;
 }
 
 export interface WireProfile {
@@ -80,6 +86,16 @@ export interface WireMemory {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+}
+
+/** One point of the memory series a collector keeps (every heartbeat, and at start and exit). */
+export interface WireMemorySample {
+  /** Process uptime, ms. */
+  t: number;
+  heapUsed: number;
+  rss: number;
+  /** Taken right after a forced garbage collection (check mode), so heapUsed is what is really held. */
+  gc?: boolean;
 }
 
 export interface WireProcessInfo {
@@ -125,6 +141,19 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /**
+   * Resources that were on their way out when the snapshot was taken, not counted as alive:
+   * `closing` (its owner closed it, the destroy event had not arrived), `collected` (freed by GC).
+   */
+  settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
+  /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
+  memorySamples?: WireMemorySample[];
+  /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
+  promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
+  /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
+  testRunner?: string;
+  /** Warnings about tests (a test clearing a timer it did not make): they go to the process's notes. */
+  testNotes?: string[];
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage;
@@ -142,6 +171,19 @@ export interface CollectorConfig {
   maxEntries: number;
   /** Signal that asks the process for a snapshot. */
   signal: string;
+  /** Track promises (v8 promise hooks): the `async` profile of pending promises and parked awaits. */
+  promises: boolean;
+  /** Promise creation stacks per second; above it promises are sampled and async counts are estimates. */
+  promiseBudget: number;
+  /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
+  listeners: boolean;
+  /** A (target, event) pair is watched once it holds more listeners than this. */
+  listenerThreshold: number;
+  /**
+   * Check mode: collect garbage before the first memory sample and before the exit snapshot,
+   * so heap growth is measured on live data and resources freed only by GC are not blamed.
+   */
+  gc: boolean;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -151,4 +193,9 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   heartbeatMs: 1000,
   maxEntries: 5000,
   signal: 'SIGUSR2',
+  promises: false,
+  promiseBudget: 20000,
+  listeners: false,
+  listenerThreshold: 10,
+  gc: false,
 };

@@ -95,3 +95,13 @@ export function describeGroups(groups) {
  */
 export const TIMEOUT = process.env.LEAKPROF_TEST_TIMEOUT ?? '3s';
 export const SLOW_TIMEOUT = process.env.LEAKPROF_TEST_SLOW_TIMEOUT ?? '4s';
+
+/** Every group of a process's profile `name` (handles, async, listeners). */
+export function profileGroups(proc, name) {
+  return proc.profiles.find((p) => p.name === name)?.groups ?? [];
+}
+
+/** Groups a report shows by default (the user's, not Node's own). */
+export function visible(groups) {
+  return groups.filter((g) => !g.internal && !g.benign);
+}

@@ -1,0 +1,251 @@
+/**
+ * The judgement shared by `leakprof check` and verifyNone(): from processes' profiles to a
+ * verdict. Generic over profiles by name — handles today, async and listeners when the
+ * collector tracks them, a user's own profile tomorrow — plus heap growth from the memory series.
+ */
+import type { Exclusion, GroupReport, Outcome, ProcessReport, Verdict, Violation } from '../report/schema.js';
+import { formatBytes } from '../util/bytes.js';
+import { formatDuration } from '../util/duration.js';
+import { BaselineBudget } from './baseline.js';
+import { locate, locationText, testOf } from './group-location.js';
+import { ignoredBy } from './ignore-rules.js';
+import { limitFor, type CheckPolicy } from './policy.js';
+
+export const EXIT_CLEAN = 0;
+export const EXIT_LEAK = 1;
+export const EXIT_HANG = 124;
+
+/** A group that counts against its kind's limit (count may be less than the group's: what the baseline knew is off). */
+export interface Counted {
+  kind: string;
+  pid: number;
+  group: GroupReport;
+  count: number;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  /** The counted groups behind the violations, for the grouped stacks under the one-line messages. */
+  counted: Counted[];
+}
+
+/** States of non-handle profiles that are over and done (a settled promise): never counted. */
+const DONE_STATES = new Set(['resolved', 'rejected', 'settled', 'fulfilled', 'object']);
+
+export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, outcome?: Outcome): Judgement {
+  const excluded: Exclusion[] = [];
+  const counted: Counted[] = [];
+  const budget = policy.baseline ? new BaselineBudget(policy.baseline) : null;
+
+  for (const proc of processes) {
+    // On their way out at the snapshot: said in --verbose, never counted. Only those the workload made.
+    for (const s of proc.settled ?? []) {
+      if (s.location === null) continue;
+      const why = s.why === 'closing' ? 'closed: its destroy event had not arrived yet' : 'freed by garbage collection';
+      excluded.push({ kind: 'handles', pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
+    }
+    const workers = workerLocations(proc);
+    for (const profile of proc.profiles) {
+      for (const group of profile.groups) {
+        const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
+          const entry: Exclusion = { kind: profile.name, pid: proc.pid, count, type: group.type, label: group.label, state: group.state, why, reason };
+          const at = locationText(group);
+          if (at) entry.location = at;
+          excluded.push(entry);
+        };
+        if (group.internal) {
+          exclude('internal', "Node's own (no frame of the workload's code)");
+          continue;
+        }
+        if (group.benign) {
+          exclude('benign', group.benign);
+          continue;
+        }
+        if (group.type === 'MESSAGEPORT' && workers.has(locationText(group) ?? '')) {
+          exclude('internal', "a Worker's own message ports: the worker is what counts");
+          continue;
+        }
+        const where = locate(group)?.how;
+        if (proc.testRunner && !testOf(group) && where !== 'top' && where !== 'createdBy') {
+          exclude('runner', `the test runner's own (${proc.testRunner}): made outside any test, with no frame of your code`);
+          continue;
+        }
+        if (!counts(profile.name, group, policy.strict)) {
+          exclude('unref', profile.name !== 'handles' ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
+            : group.state === 'object' ? 'a JavaScript object, not a handle: it holds nothing by itself'
+            : "unref'd and made by library code alone (no frame of yours): the library's own housekeeping");
+          continue;
+        }
+        const rule = ignoredBy(group, policy.ignore);
+        if (rule) {
+          exclude('ignored', `ignored by rule ${rule.text}`);
+          continue;
+        }
+        const due = dueWithinSettle(proc, group, policy.settleMs);
+        if (due !== undefined) {
+          exclude('settled', `a one-shot timer due in ${formatDuration(due)}, within the settle window (${formatDuration(policy.settleMs)}): the process exited before it fired`);
+          continue;
+        }
+        let count = group.count;
+        if (budget) {
+          const known = budget.take(profile.name, group, count);
+          if (known > 0) exclude('baseline', 'alive in the baseline', known);
+          count -= known;
+          if (count === 0) continue;
+        }
+        counted.push({ kind: profile.name, pid: proc.pid, group, count });
+      }
+    }
+  }
+
+  const violations: Violation[] = [];
+  const kinds = [...new Set(['handles', ...counted.map((c) => c.kind)])];
+  const totals: Verdict['totals'] = [];
+  const over: Counted[] = [];
+  for (const kind of kinds) {
+    const mine = counted.filter((c) => c.kind === kind);
+    const total = mine.reduce((n, c) => n + c.count, 0);
+    const limit = limitFor(policy, kind);
+    const failOn = policy.failOn.has(kind);
+    totals.push({ kind, counted: total, limit, failOn });
+    if (failOn && total > limit) over.push(...mine);
+  }
+  const pids = new Set(over.map((c) => c.pid));
+  for (const c of over) violations.push(violationFor(c, pids.size > 1));
+
+  if (policy.maxHeapGrowth !== null) {
+    for (const proc of processes) {
+      const heap = heapGrowth(proc);
+      if (!heap) continue;
+      totals.push({ kind: 'heap', counted: heap.growth, limit: policy.maxHeapGrowth, failOn: policy.failOn.has('heap') });
+      if (policy.failOn.has('heap') && heap.growth > policy.maxHeapGrowth) {
+        violations.push({
+          kind: 'heap',
+          pid: proc.pid,
+          count: heap.growth,
+          message:
+            `heap: grew ${formatBytes(heap.growth)} over ${formatDuration(heap.overMs)} (${formatBytes(heap.from)} → ${formatBytes(heap.to)}` +
+            `${heap.afterGc ? ', after GC' : ', last sample not after GC'}), more than --max-heap-growth ${formatBytes(policy.maxHeapGrowth)}` +
+            `${processes.length > 1 ? ` [pid ${proc.pid}]` : ''} — compare two heap snapshots (node --heapsnapshot-signal=SIGUSR2) to see what holds it`,
+        });
+      }
+    }
+  }
+
+  const { status, exitCode } = statusOf(violations.length > 0, outcome);
+  return { verdict: { status, exitCode, violations, excluded, totals }, counted: over };
+}
+
+/** Where this process made Worker threads: each comes with message ports of its own, made at the same line. */
+function workerLocations(proc: ProcessReport): Set<string> {
+  const out = new Set<string>();
+  for (const profile of proc.profiles) {
+    for (const group of profile.groups) if (group.type === 'WORKER') out.add(locationText(group) ?? '');
+  }
+  out.delete('');
+  return out;
+}
+
+function counts(profile: string, group: GroupReport, strict: boolean): boolean {
+  // --strict counts unref'd handles the workload's code made (an unref'd socket per request);
+  // a library's own unref'd housekeeping (npm's progress timer, a pool's idle timer) it cannot close.
+  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object' && (group.top !== null || group.createdBy?.top != null));
+  return !DONE_STATES.has(group.state);
+}
+
+/**
+ * An exit snapshot cannot wait, so the settle window is applied by projection: a one-shot
+ * timer that would have fired within it is treated as settled (goleak's retry would have seen
+ * it go). Intervals never settle. Returns the latest due time, or undefined.
+ */
+function dueWithinSettle(proc: ProcessReport, group: GroupReport, settleMs: number): number | undefined {
+  if (proc.snapshot.reason !== 'exit' || group.type !== 'Timeout' || settleMs <= 0) return undefined;
+  if (group.entries.length !== group.count || group.entries.length === 0) return undefined;
+  let latest = 0;
+  for (const entry of group.entries) {
+    const d = entry.details;
+    if (!d || d.repeat === true || typeof d.nextFireInMs !== 'number' || d.nextFireInMs > settleMs) return undefined;
+    latest = Math.max(latest, d.nextFireInMs);
+  }
+  return latest;
+}
+
+export function heapGrowth(proc: ProcessReport): { growth: number; from: number; to: number; overMs: number; afterGc: boolean } | undefined {
+  const samples = proc.memorySamples ?? [];
+  if (samples.length < 2) return undefined;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  return { growth: last.heapUsed - first.heapUsed, from: first.heapUsed, to: last.heapUsed, overMs: last.t - first.t, afterGc: last.gc === true };
+}
+
+/** The exit code: a hang and a failed workload say so first; leaks otherwise; 0 when clean. */
+export function statusOf(leaked: boolean, outcome?: Outcome): { status: Verdict['status']; exitCode: number } {
+  if (outcome?.kind === 'timeout') return { status: 'hang', exitCode: EXIT_HANG };
+  if (outcome && (outcome.exitCode !== 0 || outcome.signal)) {
+    const code = outcome.exitCode ?? (outcome.signal ? 128 + signalNumber(outcome.signal) : 1);
+    if (code !== 0) return { status: 'failed', exitCode: code };
+  }
+  return leaked ? { status: 'leak', exitCode: EXIT_LEAK } : { status: 'clean', exitCode: EXIT_CLEAN };
+}
+
+function signalNumber(signal: string): number {
+  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGUSR2: 12, SIGTERM: 15 };
+  return numbers[signal] ?? 1;
+}
+
+/** `leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it` */
+export function violationFor(c: Counted, withPid: boolean): Violation {
+  const g = c.group;
+  const at = locate(g);
+  const test = testOf(g);
+  const prefix = c.kind === 'handles' ? 'leak' : `leak (${c.kind})`;
+  let where: string;
+  if (!at) {
+    where =
+      g.frames !== null ? 'created by Node itself (no frame of your code)'
+      : g.label.endsWith('(made before tracking)') || c.kind !== 'handles' ? 'no creation stack'
+      : 'no creation stack (sampled out: rerun with --stacks all to locate it)';
+  } else if (at.how === 'top') {
+    where = `created at ${at.frame.file}:${at.frame.line}`;
+  } else if (at.how === 'createdBy') {
+    where = `created by ${at.frame.function} at ${at.frame.file}:${at.frame.line}`;
+  } else {
+    where = `created in ${at.frame.file}:${at.frame.line}, a library (no frame of your code; --ignore '${g.type}@${libraryGlob(at.frame.file)}' if it is the library's own)`;
+  }
+  const pid = withPid ? ` [pid ${c.pid}]` : '';
+  const intest = test ? ` (in test ${JSON.stringify(test)})` : '';
+  const action = actionOf(g.hint);
+  const violation: Violation = {
+    kind: c.kind,
+    pid: c.pid,
+    message: `${prefix}: ${estimated(g) ? '≈' : ''}${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
+    count: c.count,
+    type: g.type,
+    label: g.label,
+    state: g.state,
+  };
+  if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
+  if (test) violation.test = test;
+  if (g.hint) violation.hint = g.hint;
+  return violation;
+}
+
+/** Sampled profiles (promises above their budget) mark their counts as estimates. */
+function estimated(group: GroupReport): boolean {
+  return (group as GroupReport & { estimated?: unknown }).estimated === true;
+}
+
+/** The hints read "a socket still open: close it …": the part after the colon is what to do. */
+function actionOf(hint: string | undefined): string {
+  if (!hint) return 'close or release it when the work that needed it ends';
+  const colon = hint.indexOf(': ');
+  return colon >= 0 ? hint.slice(colon + 2) : hint;
+}
+
+function libraryGlob(file: string): string {
+  const parts = file.split('/');
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) return file;
+  const scoped = parts[i + 1]?.startsWith('@') ? 2 : 1;
+  return [...parts.slice(0, i + 1 + scoped), '**'].join('/');
+}

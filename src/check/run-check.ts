@@ -1,0 +1,58 @@
+/**
+ * `leakprof check` as a library: run the workload like `run` (every Node process
+ * instrumented, in check mode: a GC before each exit snapshot), then judge the report with
+ * the same code verifyNone() uses, and handle the baseline file.
+ */
+import { existsSync } from 'node:fs';
+import type { Report } from '../report/schema.js';
+import { runWorkload, type RunOptions } from '../supervise/run-workload.js';
+import { baselineFrom, readBaseline, writeBaseline } from './baseline.js';
+import { judge, statusOf, type Judgement } from './judge.js';
+import { resolvePolicy, type PolicyOptions } from './policy.js';
+
+export interface CheckOptions extends Omit<RunOptions, 'collector'> {
+  policy?: PolicyOptions;
+  /** Baseline file: written when missing (or with updateBaseline), else only what is new counts. */
+  baselineFile?: string;
+  updateBaseline?: boolean;
+  /** Track pending promises (profile 'async') and listeners (profile 'listeners'). */
+  promises?: boolean;
+  listeners?: boolean;
+}
+
+export interface CheckResult extends Judgement {
+  /** The run report with the verdict attached (what --json prints). */
+  report: Report;
+  exitCode: number;
+}
+
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const writing = options.baselineFile !== undefined && (options.updateBaseline === true || !existsSync(options.baselineFile));
+  // Read (and validate) the baseline and the policy before spending a run on them.
+  const baseline = options.baselineFile !== undefined && !writing ? readBaseline(options.baselineFile) : null;
+  const policy = resolvePolicy(options.policy, baseline);
+
+  const { policy: _p, baselineFile: _b, updateBaseline: _u, promises, listeners, ...run } = options;
+  const result = await runWorkload({
+    ...run,
+    promises: promises === true,
+    listeners: listeners === true,
+    collector: { gc: true },
+  });
+  const report = result.report;
+
+  let judgement: Judgement;
+  if (writing) {
+    const written = baselineFrom(report.processes, options.command);
+    writeBaseline(options.baselineFile!, written);
+    const { status, exitCode } = statusOf(false, report.outcome);
+    judgement = {
+      verdict: { status, exitCode, violations: [], excluded: [], totals: [], baselineWritten: { file: options.baselineFile!, groups: written.groups.length } },
+      counted: [],
+    };
+  } else {
+    judgement = judge(report.processes, policy, report.outcome);
+  }
+  report.verdict = judgement.verdict;
+  return { ...judgement, report, exitCode: judgement.verdict.exitCode };
+}

@@ -1,0 +1,212 @@
+/**
+ * Pending promises of one process, for the `async` profile: Go's goroutine dump for
+ * Node. A promise gets a record only when the stack budget lets it take a creation
+ * stack; a record lives until the promise settles or is collected, so promises that
+ * settle cost a hook call and a counter.
+ *
+ * What a report shows is one entry per parked chain, not one per promise: an async
+ * function parked at `await ch.send(v)` leaves three pending promises (its own, the
+ * await's, and the one `send` returned), and the one a person needs is the await, with
+ * the promise it waits on beside it.
+ */
+import type { SnapshotMessage } from '../transport/messages.js';
+import { isOwnActivity } from './own-activity.js';
+import type { PromiseListener } from './promise-source.js';
+import type { StackBoundary } from './resource-source.js';
+import { SampleGroups, type SampleHead } from './sample-groups.js';
+import type { ProfileSource } from './snapshot.js';
+import { PromiseSampler } from './promise-sampler.js';
+import type { RawStack, StackTable } from './stack-table.js';
+import { currentTest, testName } from './test-context.js';
+
+/** How a promise came to be, from V8's parent argument and the top frame of its stack. */
+export const enum PromiseKind {
+  /** Made by `await` or `.then`/`.catch`/`.finally`: waits on its parent. */
+  Waiting = 0,
+  /** `new Promise`, `Promise.resolve`, `Promise.all`…: settled by whoever holds its resolvers. */
+  Root = 1,
+  /** An async function's own promise: pending while the function is suspended at one of its awaits. */
+  AsyncFunction = 2,
+}
+
+const RECORD = Symbol('leakprof.promise');
+
+type Tracked = Promise<unknown> & { [RECORD]?: PromiseRecord };
+
+export class PromiseRecord {
+  /** Interned stack id once resolved; -2 before. */
+  stack = -2;
+  /** The test (test-context.ts) whose code made it, or -1. */
+  readonly test: number = currentTest();
+  /**
+   * Some promise waits on this one (an await, a .then), sampled or not. A waiter settles only
+   * after what it waits on, so while this one is pending, so is its waiter, further along.
+   */
+  waited = false;
+  constructor(
+    readonly id: number,
+    readonly createdAt: number,
+    /** Until a snapshot needs it: the stack as V8 took it, not yet read (most promises settle before). */
+    public raw: RawStack | undefined,
+    public kind: PromiseKind,
+    readonly parent: PromiseRecord | undefined,
+    readonly target: WeakRef<Promise<unknown>>,
+    /** How many promises this one stands for (1 unless the promises were sampled). */
+    readonly weight: number,
+  ) {}
+}
+
+/** A chain of waits longer than this is cut: its root is reported as unknown. */
+const MAX_CHAIN = 64;
+
+export class PromiseTable implements PromiseListener, ProfileSource {
+  readonly name = 'async';
+  readonly live = new Map<number, PromiseRecord>();
+  created = 0;
+  settledCount = 0;
+  stacked = 0;
+  /** Bumped when a tracked promise is made or settles: the heartbeat skips writing when nothing changed. */
+  changes = 0;
+  boundary: StackBoundary | undefined;
+  private readonly sampler: PromiseSampler;
+  /** Some promise stood for more than itself: counts are estimates. */
+  sampled = false;
+  private readonly kinds: PromiseKind[] = [];
+  /** Parked chains the garbage collector took before they settled. */
+  abandoned = 0;
+
+  constructor(
+    private readonly stacks: StackTable,
+    stackBudgetPerSecond: number,
+  ) {
+    this.sampler = new PromiseSampler(stackBudgetPerSecond);
+  }
+
+  init(promise: Tracked, parent: Tracked | undefined): void {
+    this.created++;
+    if (parent !== undefined) {
+      const waitedOn = parent[RECORD];
+      if (waitedOn !== undefined) waitedOn.waited = true;
+    }
+    if (--this.sampler.countdown > 0 || isOwnActivity()) return;
+    const weight = this.sampler.take(this.created);
+    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    const raw = this.stacks.captureLazy(this.boundary!);
+    if (raw === undefined) return;
+    this.stacked++;
+    this.changes++;
+    // Root or async function is told by the stack's top frame: decided when the stack is read.
+    const kind = parent !== undefined ? PromiseKind.Waiting : PromiseKind.Root;
+    if (weight > 1) this.sampled = true;
+    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parent?.[RECORD], new WeakRef(promise), weight);
+    promise[RECORD] = record;
+    this.live.set(record.id, record);
+  }
+
+  settled(promise: Tracked): void {
+    this.settledCount++;
+    const record = promise[RECORD];
+    if (record !== undefined && this.live.delete(record.id)) this.changes++;
+  }
+
+  private resolveStack(record: PromiseRecord): void {
+    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    record.stack = this.stacks.resolve(record.raw!, 'node:internal/promise_hooks');
+    record.raw = undefined;
+    if (record.kind === PromiseKind.Root && record.stack >= 0) record.kind = this.kindOf(record.stack);
+  }
+
+  /** Without a parent, a promise whose stack starts in a builtin (`new Promise`) is a root; one that starts in a function's own code is that async function's promise. */
+  private kindOf(stack: number): PromiseKind {
+    let kind = this.kinds[stack];
+    if (kind === undefined) {
+      const top = this.stacks.frames[stack]?.[0];
+      kind = top === undefined || top.file === 'node:<builtin>' ? PromiseKind.Root : PromiseKind.AsyncFunction;
+      this.kinds[stack] = kind;
+    }
+    return kind;
+  }
+
+  sample(now: number, maxEntries: number): SampleGroups {
+    const groups = new SampleGroups(maxEntries);
+    const collected: number[] = [];
+    const ends: PromiseRecord[] = [];
+    for (const [id, record] of this.live) {
+      if (record.raw !== undefined) this.resolveStack(record);
+      if (record.target.deref() === undefined || record.stack < 0) {
+        // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
+        // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
+        collected.push(id);
+        if (this.isCandidate(record)) this.abandoned += record.weight;
+        continue;
+      }
+      if (this.isCandidate(record)) ends.push(record);
+    }
+    for (const id of collected) this.live.delete(id);
+
+    // Where each parked async function was called: its own promise's stack, minus the function itself (Go's "created by").
+    const startedAt = new Map<string, number>();
+    for (const record of this.live.values()) {
+      if (record.kind !== PromiseKind.AsyncFunction || record.target.deref() === undefined) continue;
+      const fn = this.stacks.topFunction[record.stack] ?? '';
+      if (fn !== '' && !startedAt.has(fn)) startedAt.set(fn, this.stacks.tailOf(record.stack));
+    }
+    // Async functions parked at an await of their own that is listed: an await on one of them is not listed too.
+    const parkedIn = new Set<string>();
+    for (const record of ends) if (record.kind === PromiseKind.Waiting) parkedIn.add(this.stacks.topFunction[record.stack] ?? '');
+    for (const record of ends) {
+      const parent = record.parent;
+      if (parent?.kind === PromiseKind.AsyncFunction && this.live.has(parent.id) && parkedIn.has(this.stacks.topFunction[parent.stack] ?? '')) continue;
+      const root = this.rootOf(record);
+      if (root?.raw !== undefined) this.resolveStack(root);
+      const label = record.kind === PromiseKind.Waiting ? 'await' : 'promise';
+      const waitingOn = root !== undefined && root !== record ? root.stack : -1;
+      const calledFrom = record.kind === PromiseKind.Waiting ? (startedAt.get(this.stacks.topFunction[record.stack] ?? '') ?? -1) : -1;
+      groups.add(
+        `${label}\u0000${record.stack}\u0000${waitingOn}\u0000${calledFrom}\u0000${record.test}`,
+        () => head(label, record.stack, waitingOn, calledFrom, testName(record.test)),
+        { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
+        record.weight,
+      );
+    }
+    return groups;
+  }
+
+  /**
+   * Could stand for a parked chain: not an async function's own promise (its await says
+   * where it is parked), not a promise something else still waits on (the waiter is
+   * further along), and not a `.then` V8 made with no code of anyone's on the stack (an
+   * async function returning a promise: the await on that function says more).
+   */
+  private isCandidate(record: PromiseRecord): boolean {
+    if (record.kind === PromiseKind.AsyncFunction || record.waited) return false;
+    return record.kind !== PromiseKind.Waiting || this.stacks.topFunction[record.stack] !== '' || this.hasCode(record.stack);
+  }
+
+  private hasCode(stack: number): boolean {
+    return (this.stacks.frames[stack] ?? []).some((f) => f.file !== 'node:<builtin>');
+  }
+
+  /** The tracked promise at the far end of a chain of waits: the one that has to settle first. */
+  private rootOf(record: PromiseRecord): PromiseRecord | undefined {
+    let at = record;
+    for (let i = 0; i < MAX_CHAIN && at.parent !== undefined; i++) at = at.parent;
+    return at.parent === undefined ? at : undefined;
+  }
+
+  /** The heartbeat's turn: relearn the creation rate. */
+  tick(): void {
+    this.sampler.adapt(this.created);
+  }
+
+  annotate(message: SnapshotMessage): void {
+    message.promiseCounts = { created: this.created, settled: this.settledCount, stacked: this.stacked, abandoned: this.abandoned, sampled: this.sampled };
+  }
+}
+
+function head(label: string, stack: number, waitingOn: number, calledFrom: number, test: string | undefined): SampleHead {
+  const out: SampleHead = { type: label, label, state: 'pending', stack, createdBy: calledFrom, createdByAsync: -1 };
+  if (test !== undefined) out.test = test;
+  if (waitingOn >= 0) out.waitingOn = waitingOn;
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * Folds live things into a profile's samples: one sample per distinct key (kind, state,
+ * stack…), exact counts and age ranges, and the first `maxEntries` things listed one by
+ * one. Every profile (handles, async, listeners) is built through it.
+ */
+import type { WireEntry, WireProfile, WireSample } from '../transport/messages.js';
+
+export type SampleHead = Omit<WireSample, 'count' | 'ageMinMs' | 'ageMaxMs' | 'entries'>;
+
+export class SampleGroups {
+  private readonly groups = new Map<string, WireSample>();
+  private total = 0;
+  dropped = 0;
+
+  constructor(private entriesLeft: number) {}
+
+  /** `weight`: how many things this one stands for, when they were sampled (the count is then an estimate). */
+  add(key: string, head: () => SampleHead, entry: WireEntry, weight = 1): void {
+    let sample = this.groups.get(key);
+    if (sample === undefined) {
+      sample = { ...head(), count: 0, ageMinMs: entry.ageMs, ageMaxMs: entry.ageMs, entries: [] };
+      this.groups.set(key, sample);
+    }
+    if (weight !== 1) sample.estimated = true;
+    sample.count += weight;
+    this.total += weight;
+    if (entry.ageMs < sample.ageMinMs) sample.ageMinMs = entry.ageMs;
+    if (entry.ageMs > sample.ageMaxMs) sample.ageMaxMs = entry.ageMs;
+    if (this.entriesLeft > 0) {
+      this.entriesLeft--;
+      sample.entries.push(entry);
+    } else {
+      this.dropped++;
+    }
+  }
+
+  /** Adds things already folded elsewhere (counted, not listed one by one). */
+  addCounted(key: string, head: SampleHead, count: number, ageMinMs: number, ageMaxMs: number): void {
+    let sample = this.groups.get(key);
+    if (sample === undefined) {
+      sample = { ...head, count: 0, ageMinMs, ageMaxMs, entries: [] };
+      this.groups.set(key, sample);
+    }
+    sample.count += count;
+    this.total += count;
+    sample.ageMinMs = Math.min(sample.ageMinMs, ageMinMs);
+    sample.ageMaxMs = Math.max(sample.ageMaxMs, ageMaxMs);
+  }
+
+  profile(name: string): WireProfile {
+    return { name, total: this.total, samples: [...this.groups.values()] };
+  }
+}
