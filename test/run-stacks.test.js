@@ -1,6 +1,7 @@
 // Creation stacks under each --stacks mode: timers are taken lazily (interned only when a snapshot
 // reads them), and "created by" must still reach the user line when a timer's own stack has none.
 import { describe, test } from 'node:test';
+import timers from 'node:timers';
 import assert from 'node:assert/strict';
 import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
 
@@ -28,6 +29,16 @@ describe('timer stacks', { concurrency: true }, () => {
     const { report } = await runLeakprof(['--stacks', 'all', '--timeout', TIMEOUT, file]);
     const proc = processFor(report, file);
     const found = leaks(proc).filter((g) => g.type === 'Timeout');
+    assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
+    assert.equal(location(found[0]), `${file}:${markerLine(file, 'LEAK')}`);
+  });
+
+  test('--stacks all: a timer armed on a plain object by the deprecated timers.active() still has its stack', { skip: typeof timers.active !== 'function' && 'no timers.active on this Node' }, async () => {
+    const file = 'fixtures/timers/legacy-active.cjs';
+    const { report, code } = await runLeakprof(['--stacks', 'all', '--', process.execPath, '--no-deprecation', file]);
+    assert.equal(code, 0);
+    const proc = processFor(report, file);
+    const found = handleGroups(proc).filter((g) => g.label === 'Timeout 100000ms');
     assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
     assert.equal(location(found[0]), `${file}:${markerLine(file, 'LEAK')}`);
   });

@@ -24,3 +24,14 @@ test('--timeout: a non-Node command that never started Node gets no made-up proc
   assert.equal(code, 124);
   assert.deepEqual(report.processes, []);
 });
+
+test('--timeout: a workload that ends by itself while leakprof asks it for its last snapshot is not a timeout', async () => {
+  const file = 'fixtures/supervise/ends-when-asked.mjs';
+  const { report, code } = await runLeakprof(['--timeout', '1s', file]);
+  assert.equal(code, 0, 'its own exit code, not 124');
+  assert.equal(report.outcome.kind, 'exit');
+  assert.equal(report.outcome.exitCode, 0);
+  const [proc] = report.processes;
+  assert.equal(proc.snapshot.reason, 'exit');
+  assert.equal(proc.blocked, false);
+});

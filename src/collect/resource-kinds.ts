@@ -1,5 +1,6 @@
 /** What the collector needs to know about each async_hooks type, decided once per type at its first init. */
 import { AsyncResource } from 'node:async_hooks';
+import type { CaptureBoundary } from './stack-table.js';
 
 /** Run-once kinds that cannot outlive the current turn of the loop: counted, never tracked one by one. */
 export const EPHEMERAL_TYPES = new Set(['TickObject', 'Immediate', 'Microtask', 'PROMISE']);
@@ -41,11 +42,12 @@ export interface TypeState {
    */
   readonly weak: boolean;
   /**
-   * Its init runs inside the resource's own JavaScript constructor (a Timeout): that
-   * constructor is a sure capture boundary, one that cuts async_hooks' and the timer
-   * internals' frames too, and such stacks are taken lazily (interned only if read).
+   * The resource's own JavaScript constructor, when its init runs inside it (Timeout): a
+   * sure capture boundary, one that cuts async_hooks' and the timer internals' frames too,
+   * and such stacks are taken lazily (interned only if read). Only for resources made by it:
+   * the deprecated timers.active(obj) inits a plain object as a 'Timeout'.
    */
-  readonly constructorBoundary: boolean;
+  readonly constructorBoundary: CaptureBoundary | undefined;
 }
 
 export function classifyType(type: string, resource: object): TypeState {
@@ -59,8 +61,13 @@ export function classifyType(type: string, resource: object): TypeState {
     alwaysStacked: ALWAYS_STACKED_TYPES.has(type),
     tracked,
     weak: tracked && !deterministic,
-    constructorBoundary: tracked && type === 'Timeout' && typeof (resource as { constructor?: unknown }).constructor === 'function',
+    constructorBoundary: tracked && type === 'Timeout' ? timerConstructor(resource) : undefined,
   };
+}
+
+function timerConstructor(resource: object): CaptureBoundary | undefined {
+  const ctor = (resource as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name === 'Timeout' ? (ctor as CaptureBoundary) : undefined;
 }
 
 /** A repeating timer (setInterval) is known at init: Node sets `_repeat` before it emits init. */

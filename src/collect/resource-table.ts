@@ -9,7 +9,7 @@ import { isOwnActivity } from './own-activity.js';
 import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
-import type { CaptureBoundary, RawStack, StackTable } from './stack-table.js';
+import type { RawStack, StackTable } from './stack-table.js';
 import { currentTest } from './test-context.js';
 
 export class LiveRecord {
@@ -105,9 +105,9 @@ export class ResourceTable implements ResourceListener {
     let budgeted = false;
     if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || (budgeted = this.budget.take())))) {
       const started = budgeted ? performance.now() : 0;
-      if (kind.constructorBoundary) {
+      if (kind.constructorBoundary !== undefined && (resource as { constructor?: unknown }).constructor === kind.constructorBoundary) {
         // Lazy: most timers fire or are cleared long before a snapshot, and their stacks are never read.
-        raw = this.stacks.captureLazy((resource as { constructor: CaptureBoundary }).constructor);
+        raw = this.stacks.captureLazy(kind.constructorBoundary);
         if (raw !== undefined) kind.stacked++;
       } else {
         stack = this.stacks.capture(this.boundary!);

@@ -137,13 +137,16 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
 
   let timedOut = false;
+  let timeoutHandled: Promise<void> = Promise.resolve();
   if (options.timeoutMs && options.timeoutMs > 0) {
     const timer = setTimeout(() => {
       timedOut = true;
-      void (async () => {
+      timeoutHandled = (async () => {
         const result = await supervisor.requestSnapshots();
         blocked = result.blocked;
-        supervisor.terminate(options.graceMs ?? 2000);
+        // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
+        if (supervisor.ended) timedOut = false;
+        else supervisor.terminate(options.graceMs ?? 2000);
       })();
     }, options.timeoutMs);
     cleanups.push(() => clearTimeout(timer));
@@ -162,6 +165,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
   for (const cleanup of cleanups) cleanup();
   await supervisor.pendingRequest;
+  await timeoutHandled;
   if (timedOut) outcomeKind = 'timeout';
   else if (exit.signal) outcomeKind = 'signal';
 
@@ -222,6 +226,11 @@ class Supervisor {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   pendingRequest: Promise<unknown> = Promise.resolve();
   private done = false;
+
+  /** The command's process has exited. */
+  get ended(): boolean {
+    return this.done;
+  }
 
   constructor(
     private readonly child: ChildProcess,
