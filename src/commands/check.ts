@@ -1,6 +1,6 @@
 /** `leakprof check`: run a command like `run`, then fail (exit code) when it left something alive. */
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { loadCheckConfig, type CheckSettings } from '../check/config-file.js';
 import { runCheck } from '../check/run-check.js';
 import { colorsFor, plain } from '../report/colors.js';
@@ -10,18 +10,12 @@ import type { ProcessReport } from '../report/schema.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
-import type { StackMode } from '../transport/messages.js';
 import { parseDuration } from '../util/duration.js';
-import { addReportOptions, emitReport, positiveInt, resolveCommand, type ReportFlags } from './run.js';
+import { addCollectorOptions, addReportOptions, collectorOptions, emitReport, positiveInt, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
 
-interface CheckFlags extends ReportFlags {
+interface CheckFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
   grace: string;
-  stacks: StackMode;
-  stackDepth: string;
-  stackBudget: string;
-  maxEntries: string;
-  keepSpool?: boolean;
   maxHandles?: string;
   maxPromises?: string;
   maxListeners?: string;
@@ -69,11 +63,8 @@ export function checkCommand(): Command {
     .option('--no-config', 'ignore leakprof.config.json and package.json "leakprof"')
     .option('--timeout <duration>', 'end a hanging workload after this long: dump what keeps it alive, end it, exit 124')
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
-    .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
-    .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
-    .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
-    .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
-    .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');
+;
+  addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
   cmd.addHelpText(
@@ -96,11 +87,7 @@ export function checkCommand(): Command {
       command,
       timeoutMs: timeout ? parseOr2(() => parseDuration(timeout), '--timeout') : undefined,
       graceMs: parseOr2(() => parseDuration(flags.grace), '--grace'),
-      stackMode: flags.stacks,
-      stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
-      stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),
-      maxEntries: positiveInt(flags.maxEntries, '--max-entries'),
-      keepSpool: flags.keepSpool,
+      ...collectorOptions(flags),
       policy: settings,
       baselineFile: settings.baseline,
       updateBaseline: flags.updateBaseline,

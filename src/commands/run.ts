@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Command, Option } from 'commander';
-import { runWorkload, WorkloadError, type RunResult } from '../supervise/run-workload.js';
+import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { renderReport } from '../report/text-report.js';
 import type { Report } from '../report/schema.js';
@@ -17,18 +17,43 @@ export interface ReportFlags {
   summary: boolean;
 }
 
-export interface RunFlags extends ReportFlags {
-  timeout?: string;
-  grace: string;
-  every?: string;
+/** How the collector in each process works: shared by run and check. */
+export interface CollectorFlags {
   stacks: StackMode;
   stackDepth: string;
   stackBudget: string;
+  promiseBudget: string;
   maxEntries: string;
   keepSpool?: boolean;
+}
+
+export interface RunFlags extends ReportFlags, CollectorFlags {
+  timeout?: string;
+  grace: string;
+  every?: string;
   promises?: boolean;
-  promiseBudget: string;
   listeners?: boolean;
+}
+
+export function addCollectorOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
+    .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
+    .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
+    .option('--promise-budget <per-second>', 'with --promises: promise stacks per second; above it promises are sampled and counts are estimates (≈)', '20000')
+    .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
+    .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');
+}
+
+export function collectorOptions(flags: CollectorFlags): Pick<RunOptions, 'stackMode' | 'stackDepth' | 'stackBudget' | 'promiseBudget' | 'maxEntries' | 'keepSpool'> {
+  return {
+    stackMode: flags.stacks,
+    stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
+    stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),
+    promiseBudget: positiveInt(flags.promiseBudget, '--promise-budget'),
+    maxEntries: positiveInt(flags.maxEntries, '--max-entries'),
+    keepSpool: flags.keepSpool,
+  };
 }
 
 const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
@@ -72,13 +97,8 @@ export function runCommand(): Command {
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
     .option('--every <duration>', 'also print a report this often while the workload runs; groups that keep growing between reports are flagged')
     .option('--promises', 'also track promises: the async profile of pending promises and async functions parked at an await')
-    .option('--promise-budget <per-second>', 'with --promises: promise stacks per second; above it promises are sampled and counts are estimates (≈)', '20000')
-    .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10')
-    .addOption(new Option('--stacks <mode>', 'creation stacks: auto (every long-lived kind, sampled for busy kinds), all, none').choices(['auto', 'all', 'none']).default('auto'))
-    .option('--stack-depth <frames>', 'frames kept per creation stack', '16')
-    .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
-    .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
-    .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');
+    .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10');
+  addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
   cmd.addHelpText(
@@ -98,14 +118,9 @@ export function runCommand(): Command {
       timeoutMs: flags.timeout ? parseDuration(flags.timeout) : undefined,
       graceMs: parseDuration(flags.grace),
       everyMs: flags.every ? parseDuration(flags.every) : undefined,
-      stackMode: flags.stacks,
-      stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
-      stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),
-      maxEntries: positiveInt(flags.maxEntries, '--max-entries'),
+      ...collectorOptions(flags),
       promises: Boolean(flags.promises),
-      promiseBudget: positiveInt(flags.promiseBudget, '--promise-budget'),
       listeners: Boolean(flags.listeners),
-      keepSpool: flags.keepSpool,
       onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
     });
     emitReport(result.report, flags);
