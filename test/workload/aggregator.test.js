@@ -141,7 +141,8 @@ test('the flusher emits on its own timer and fixed stop() clears it', async () =
   const agg = new Aggregator({ interval: 50, outputs: ['count_samples'] }, { compressor: new FixedLabelsCompressor(), pushFunc: (s) => pushed.push(...s) });
   assert.equal(agg.flusherRunning, true);
   agg.push(REQS);
-  const deadline = Date.now() + 3000;
+  // Generous: a shared CI machine can starve a 50 ms interval for seconds.
+  const deadline = Date.now() + 15_000;
   while (pushed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   agg.stop();
   // One flush of the three series; a loaded machine may fit a second one in before the loop sees the first.
