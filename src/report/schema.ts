@@ -54,16 +54,82 @@ export interface ProcessReport {
   settled?: Array<{ type: string; why: 'closing' | 'collected'; count: number; location: string | null }>;
   /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
   memorySamples?: WireMemorySample[];
+  /** With --heap: the three-snapshot leak set of this process (absent when fewer than three heap snapshots were taken). */
+  heapLeaks?: HeapLeakReport;
+}
+
+/**
+ * The three-snapshot leak set (memlab's method, on checkpoints of one process): objects
+ * allocated after the first heap snapshot, alive in the second and still alive in the last,
+ * grouped by what they are and by the path that holds them.
+ */
+export interface HeapLeakReport {
+  /** The snapshots compared, in order: first (baseline), second (target), last (final). */
+  snapshots: HeapSnapshotInfo[];
+  /** Objects in the leak set, and the sum of their own sizes. */
+  total: number;
+  totalBytes: number;
+  /** Largest first (by retained bytes when known, else own bytes). */
+  groups: HeapLeakGroup[];
+  /** What the reader had to say: snapshots it could not read, groups left out, … */
+  notes: string[];
+}
+
+export interface HeapSnapshotInfo {
+  /** `checkpoint 1`, `exit`, a user's checkpoint label, or the file name for `leakprof heap`. */
+  label: string;
+  /** Where the .heapsnapshot file is (kept with --heap-dir), or null when it was removed after reading. */
+  file: string | null;
+  /** Process uptime when it was taken, when known. */
+  uptimeMs?: number;
+  /** Node count and the sum of every node's own size. */
+  nodes: number;
+  bytes: number;
+}
+
+export interface HeapLeakGroup {
+  /** The class or constructor (`ChannelEntry`), or V8's name for the kind (`(closure) onTick`, `(string)`, `Array`). */
+  name: string;
+  /** V8's node type: object, closure, array, string, code, hidden, … */
+  nodeType: string;
+  /** Objects of the group in the leak set, and the sum of their own sizes. */
+  count: number;
+  selfBytes: number;
+  /** What freeing them would free (dominator tree), when computed. */
+  retainedBytes?: number;
+  /** Objects with this name in each snapshot, in snapshot order: how the group grew. */
+  countsBySnapshot: number[];
+  /** The shortest path from a GC root to one object of the group, root first: who holds them. */
+  retainerPath: HeapPathStep[];
+  /** For a closure, or a class whose constructor's code is known: where the code is. */
+  location?: { file: string; line: number; column: number };
+  /** Heap snapshot ids (`@1234` in DevTools) of a few objects of the group. */
+  examples: number[];
+}
+
+export interface HeapPathStep {
+  /** The edge from the previous step into this node: a property name, `[3]`, or an internal name; empty for the root. */
+  edge: string;
+  /** V8's edge type: property, element, context, internal, hidden, shortcut, weak. */
+  edgeType: string;
+  /** The node's name as a person reads it (`Registry`, `Map`, `(module scope) fixtures/registry/leaky.mjs`). */
+  node: string;
+  nodeType: string;
+  id: number;
 }
 
 export interface ProfileReport {
   name: string;
   total: number;
+  /** heap profile: the bytes the groups hold, summed (total then counts objects). */
+  totalBytes?: number;
   groups: GroupReport[];
 }
 
 export interface GroupReport {
   count: number;
+  /** heap profile: live bytes allocated at this stack (an estimate: the heap profiler samples). */
+  bytes?: number;
   /** The count is an estimate: the things were sampled (promises created faster than --promise-budget a second). */
   estimated?: boolean;
   /** async_hooks type, such as Timeout, TCPWRAP, TCPSERVERWRAP, FSEVENTWRAP, PROCESSWRAP. */

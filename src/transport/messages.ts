@@ -55,6 +55,8 @@ export interface WireSample {
   /** async profile: the stack of the promise this chain of waits ends at (the one nobody settles); absent when untracked. */
   waitingOn?: number;
   count: number;
+  /** heap profile: the live bytes the things hold. */
+  bytes?: number;
   /** The count is an estimate: the things were sampled, each sample standing for several. */
   estimated?: boolean;
   ageMinMs: number;
@@ -69,6 +71,8 @@ export interface WireProfile {
   name: string;
   /** Exact number of live things in this profile (samples may hold fewer entries). */
   total: number;
+  /** heap profile: the live bytes of all samples. */
+  totalBytes?: number;
   samples: WireSample[];
 }
 
@@ -156,7 +160,21 @@ export interface SnapshotMessage {
   testNotes?: string[];
 }
 
-export type ChildMessage = HelloMessage | SnapshotMessage;
+/** A heap snapshot the process wrote at a checkpoint (--heap): the parent reads it after the run. */
+export interface HeapSnapshotMessage {
+  kind: 'heap-snapshot';
+  v: number;
+  pid: number;
+  /** 1, 2, 3…: the order the process took them in. */
+  seq: number;
+  /** `checkpoint 1`, `exit`, or the label given to checkpoint(). */
+  label: string;
+  /** Absolute path of the .heapsnapshot file. */
+  file: string;
+  uptimeMs: number;
+}
+
+export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage;
 
 export type StackMode = 'auto' | 'all' | 'none';
 
