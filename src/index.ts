@@ -3,6 +3,7 @@ export { parseDuration, formatDuration } from './util/duration.js';
 export { parseBytes, formatBytes } from './util/bytes.js';
 export { snapshot, verifyNone, trackLeaks, LeakError, type VerifyOptions, type VerifyResult, type TrackResult } from './check/verify.js';
 export { startTracking } from './check/in-process.js';
+export { checkpoint } from './collect/heap-checkpoints.js';
 export { runCheck, type CheckOptions, type CheckResult } from './check/run-check.js';
 export { judge, type Judgement } from './check/judge.js';
 export { resolvePolicy, type PolicyOptions, type CheckPolicy } from './check/policy.js';

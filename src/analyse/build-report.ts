@@ -38,6 +38,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   }
   if (spool.corruptLines > 0) notes.push(`${spool.corruptLines} unreadable spool line(s) skipped (a process killed mid-write)`);
   for (const note of snap?.testNotes ?? []) notes.push(note);
+  for (const note of snap?.notes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
   const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
@@ -55,7 +56,9 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
         groups.set(signature, group);
       }
     }
-    return { name: profile.name, total: profile.total, groups: [...groups.values()].sort(compareGroups) };
+    const out: ProfileReport = { name: profile.name, total: profile.total, groups: [...groups.values()].sort(compareGroups) };
+    if (profile.totalBytes !== undefined) out.totalBytes = profile.totalBytes;
+    return out;
   });
 
   const report: ProcessReport = {
@@ -109,6 +112,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     entries: sample.entries.map((e) => ({ ...e })),
   };
   if (sample.estimated) group.estimated = true;
+  if (sample.bytes !== undefined) group.bytes = sample.bytes;
   if (sample.createdBy >= 0 && stacks[sample.createdBy]) {
     const byFrames = toFrameReports(stacks[sample.createdBy]!, cwd);
     group.createdBy = { asyncId: sample.createdByAsync, frames: byFrames, top: topUserFrame(byFrames) };
@@ -147,6 +151,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
 /** Two samples that read the same in a report (they differ only in Node's or a library's frames) become one group. */
 function mergeInto(into: GroupReport, other: GroupReport): void {
   into.count += other.count;
+  if (other.bytes !== undefined) into.bytes = (into.bytes ?? 0) + other.bytes;
   if (other.estimated) into.estimated = true;
   if (!into.waitingOn && other.waitingOn) into.waitingOn = other.waitingOn;
   into.ageMinMs = Math.min(into.ageMinMs, other.ageMinMs);
@@ -161,8 +166,9 @@ function stdioReason(sample: WireSample): string | undefined {
   return undefined;
 }
 
-/** Largest first; ties broken by label then location, so the output is deterministic. */
+/** Largest first (by bytes in the heap profile); ties broken by label then location, so the output is deterministic. */
 function compareGroups(a: GroupReport, b: GroupReport): number {
+  if (a.bytes !== undefined && b.bytes !== undefined && a.bytes !== b.bytes) return b.bytes - a.bytes;
   if (b.count !== a.count) return b.count - a.count;
   if (a.label !== b.label) return a.label < b.label ? -1 : 1;
   const la = a.top ? `${a.top.file}:${a.top.line}` : '';

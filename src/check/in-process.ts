@@ -61,6 +61,7 @@ export function snapshotProcess(): ProcessReport {
         process: { pid: process.pid, ppid: process.ppid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd(), nodeVersion: process.version, startedAt: t.startedAt },
       },
       snapshots: [snap],
+      heapSnapshots: [],
       latest: undefined,
       corruptLines: 0,
     },

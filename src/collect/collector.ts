@@ -17,12 +17,17 @@ import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
 import { ListenerTable } from './listener-table.js';
 import { StackTable } from './stack-table.js';
+import { HeapProfile } from './heap-profile.js';
+import { HeapCheckpoints } from './heap-checkpoints.js';
 
 export class Collector {
   readonly stacks: StackTable;
   readonly table: ResourceTable;
   readonly promises: PromiseTable | undefined;
   readonly listeners: ListenerTable | undefined;
+  readonly heapProfile: HeapProfile | undefined;
+  /** With --heap: heap snapshots at checkpoints (set once the collector is wired to its spool). */
+  heapCheckpoints: HeapCheckpoints | undefined;
   private readonly stops: (() => void)[] = [];
   private readonly ctx: SnapshotContext;
   readonly memory = new MemorySeries();
@@ -47,6 +52,13 @@ export class Collector {
       this.stops.push(() => listenerSource.stop());
       profiles.push(this.listeners);
     }
+    if (config.heap) {
+      this.heapProfile = new HeapProfile(this.stacks, config.heapInterval, config.stackDepth);
+      this.heapProfile.start();
+      const heapProfile = this.heapProfile;
+      this.stops.push(() => heapProfile.stop());
+      profiles.push(heapProfile);
+    }
     this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
@@ -59,7 +71,8 @@ export class Collector {
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
     this.ctx.seq++;
-    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...extra }));
+    const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
+    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }));
   }
 
   /**
@@ -96,8 +109,15 @@ export function attachToSpool(config: CollectorConfig): Collector {
     },
   });
 
+  if (config.heap) {
+    collector.heapCheckpoints = new HeapCheckpoints(config.heapDir || config.spool, (message) => writer.append(message));
+    collector.heapCheckpoints.schedule(config.heapSnapshots);
+  }
+
   process.on('exit', (code) => {
     writer.append(collector.exitSnapshot(code));
+    // After the report's data is safe: the last heap snapshot can take a while.
+    collector.heapCheckpoints?.final('exit');
   });
 
   asOwn(() => {
@@ -105,6 +125,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       const onSignal = (): void => {
         writer.append(collector.snapshot('signal', { signal }));
+        collector.heapCheckpoints?.final(signal);
         // Only ours: restore the default action (end the process) as if we had never listened.
         if (process.listenerCount(signal) === 1) {
           process.removeListener(signal, onSignal);

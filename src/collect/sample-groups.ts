@@ -10,6 +10,7 @@ export type SampleHead = Omit<WireSample, 'count' | 'ageMinMs' | 'ageMaxMs' | 'e
 export class SampleGroups {
   private readonly groups = new Map<string, WireSample>();
   private total = 0;
+  private totalBytes: number | undefined;
   dropped = 0;
 
   constructor(private entriesLeft: number) {}
@@ -34,8 +35,8 @@ export class SampleGroups {
     }
   }
 
-  /** Adds things already folded elsewhere (counted, not listed one by one). */
-  addCounted(key: string, head: SampleHead, count: number, ageMinMs: number, ageMaxMs: number): void {
+  /** Adds things already folded elsewhere (counted, not listed one by one); `bytes` when they have a size (the heap profile). */
+  addCounted(key: string, head: SampleHead, count: number, ageMinMs: number, ageMaxMs: number, bytes?: number): void {
     let sample = this.groups.get(key);
     if (sample === undefined) {
       sample = { ...head, count: 0, ageMinMs, ageMaxMs, entries: [] };
@@ -43,11 +44,17 @@ export class SampleGroups {
     }
     sample.count += count;
     this.total += count;
+    if (bytes !== undefined) {
+      sample.bytes = (sample.bytes ?? 0) + bytes;
+      this.totalBytes = (this.totalBytes ?? 0) + bytes;
+    }
     sample.ageMinMs = Math.min(sample.ageMinMs, ageMinMs);
     sample.ageMaxMs = Math.max(sample.ageMaxMs, ageMaxMs);
   }
 
   profile(name: string): WireProfile {
-    return { name, total: this.total, samples: [...this.groups.values()] };
+    const profile: WireProfile = { name, total: this.total, samples: [...this.groups.values()] };
+    if (this.totalBytes !== undefined) profile.totalBytes = this.totalBytes;
+    return profile;
   }
 }

@@ -159,6 +159,21 @@ export class StackTable {
     }
   }
 
+  /** Interns frames that did not come from a capture (the heap profiler's call tree), keyed as captured ones are. */
+  internFrames(frames: WireFrame[]): number {
+    let key = '';
+    for (const f of frames) key += `${f.file}:${f.line}:${f.col}${f.async ? 'a' : ''}|`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(frames);
+      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+      this.topFunction.push('');
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
   private intern(sites: CallSite[]): number {
     let key = '';
     for (const site of sites) {

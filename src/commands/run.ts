@@ -1,12 +1,13 @@
 /** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
-import { existsSync, writeFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { renderReport } from '../report/text-report.js';
 import type { Report } from '../report/schema.js';
 import { parseDuration } from '../util/duration.js';
+import { parseBytes } from '../util/bytes.js';
 import type { StackMode } from '../transport/messages.js';
 
 export interface ReportFlags {
@@ -33,6 +34,10 @@ export interface RunFlags extends ReportFlags, CollectorFlags {
   every?: string;
   promises?: boolean;
   listeners?: boolean;
+  heap?: boolean;
+  heapSnapshots?: string;
+  heapDir?: string;
+  heapInterval: string;
 }
 
 export function addCollectorOptions(cmd: Command): Command {
@@ -97,7 +102,11 @@ export function runCommand(): Command {
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
     .option('--every <duration>', 'also print a report this often while the workload runs; groups that keep growing between reports are flagged')
     .option('--promises', 'also track promises: the async profile of pending promises and async functions parked at an await')
-    .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10');
+    .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10')
+    .option('--heap', 'also find heap leaks: the heap profile (live memory by allocation stack, sampled) and heap snapshots at checkpoints, compared for what stays (the heap leak set)')
+    .option('--heap-snapshots <times>', 'with --heap: uptimes of the checkpoint snapshots, e.g. 2s,5s (default 1s,2s, or a third and two thirds of --timeout); one more is taken at the end; "none" for the profile only')
+    .option('--heap-dir <dir>', 'with --heap: keep the heap snapshots in this folder (they open in Chrome DevTools); by default they are deleted once read')
+    .option('--heap-interval <size>', 'with --heap: average bytes between two sampled allocations', '64KB');
   addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
@@ -108,6 +117,7 @@ export function runCommand(): Command {
       '  $ leakprof run -- node server.js --port 0\n' +
       '  $ leakprof run --timeout 30s -- npm test\n' +
       '  $ leakprof run --json -- node app.mjs > report.json\n' +
+      '  $ leakprof run --heap --timeout 30s -- node server.js     # what the heap keeps, and who holds it\n' +
       '\nWhile it runs: `kill -USR2 <leakprof pid>` prints a report on demand; Ctrl-C prints one and stops.\n' +
       'Exit code: the workload\'s own; 124 after --timeout; 2 for leakprof\'s own errors.',
   );
@@ -121,12 +131,50 @@ export function runCommand(): Command {
       ...collectorOptions(flags),
       promises: Boolean(flags.promises),
       listeners: Boolean(flags.listeners),
+      ...heapOptions(flags),
       onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
     });
     emitReport(result.report, flags);
     finish(result, command);
   });
   return cmd;
+}
+
+/** --heap and its settings, checked: the checkpoint times and the folder the snapshots go to. */
+export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'heapDir' | 'heapInterval' | 'timeout'>): Pick<RunOptions, 'heap'> {
+  if (!flags.heap) {
+    if (flags.heapSnapshots || flags.heapDir) throw new WorkloadError('--heap-snapshots and --heap-dir need --heap', 2);
+    return {};
+  }
+  let interval: number;
+  try {
+    interval = parseBytes(flags.heapInterval);
+  } catch (error) {
+    throw new WorkloadError(`--heap-interval: ${(error as Error).message}`, 2);
+  }
+  if (interval < 1024) throw new WorkloadError(`--heap-interval must be at least 1KB, got "${flags.heapInterval}"`, 2);
+  let checkpoints: number[];
+  if (flags.heapSnapshots === 'none') checkpoints = [];
+  else if (flags.heapSnapshots) {
+    checkpoints = flags.heapSnapshots.split(',').map((t) => {
+      try {
+        return parseDuration(t.trim());
+      } catch {
+        throw new WorkloadError(`--heap-snapshots takes durations such as 2s,5s, got "${flags.heapSnapshots}"`, 2);
+      }
+    });
+  } else if (flags.timeout) {
+    const timeout = parseDuration(flags.timeout);
+    checkpoints = [Math.round(timeout / 3), Math.round((2 * timeout) / 3)];
+  } else checkpoints = [1000, 2000];
+  if (flags.heapDir) {
+    try {
+      mkdirSync(flags.heapDir, { recursive: true });
+    } catch (error) {
+      throw new WorkloadError(`--heap-dir ${flags.heapDir}: ${(error as Error).message}`, 2);
+    }
+  }
+  return { heap: { checkpoints: checkpoints.sort((a, b) => a - b), interval, dir: flags.heapDir ? resolve(flags.heapDir) : undefined } };
 }
 
 export function renderText(report: Report, flags: ReportFlags, colored = true): string {

@@ -1,6 +1,10 @@
 /** The memory trend of a run as one line: heap after GC over time as a sparkline, and its slope. */
 import type { MemorySample } from '../workload/memory-slope.js';
+import type { ChalkInstance } from 'chalk';
+import type { WireMemorySample } from '../transport/messages.js';
 import { formatBytes } from '../util/bytes.js';
+import { formatDuration } from '../util/duration.js';
+import { memorySlope } from '../workload/memory-slope.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -17,4 +21,21 @@ export function renderMemoryTrend(samples: MemorySample[], slopeBytesPerMin: num
   const first = heap[0]!;
   const last = heap[heap.length - 1]!;
   return `memory: heap after GC ${formatBytes(first)} → ${formatBytes(last)} ${sparkline(heap)} (${slopeBytesPerMin >= 0 ? '+' : ''}${formatBytes(slopeBytesPerMin)}/min)`;
+}
+
+/**
+ * A run report's memory line: heapUsed over the process's life (collector start, every
+ * heartbeat, exit), as a sparkline with its least-squares slope. Only for runs long enough
+ * to have a trend (three samples or more); a heap that only grows is said in red.
+ */
+export function renderMemoryLine(samples: WireMemorySample[], c: ChalkInstance, heapProfiled = false): string | undefined {
+  if (samples.length < 3) return undefined;
+  const heap = samples.map((s) => s.heapUsed);
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const perMin = memorySlope(samples.map((s) => ({ tMs: s.t, heapUsed: s.heapUsed })));
+  const rising = heap.slice(1).filter((v, i) => v > heap[i]!).length;
+  const line = `memory: heapUsed ${formatBytes(first.heapUsed)} → ${formatBytes(last.heapUsed)} ${sparkline(heap)} over ${formatDuration(last.t - first.t)} (${perMin >= 0 ? '+' : ''}${formatBytes(perMin)}/min, rss ${formatBytes(last.rss)})`;
+  const growing = rising >= Math.ceil((heap.length - 1) * 0.75) && last.heapUsed > first.heapUsed * 1.2;
+  return growing ? c.red(`${line}: growing${heapProfiled ? '' : '; --heap shows what holds it'}`) : c.dim(line);
 }

@@ -8,6 +8,8 @@ import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report } f
 import { renderSummaryTable } from './summary-table.js';
 import { formatAgeRange, formatDuration } from '../util/duration.js';
 import { plain } from './colors.js';
+import { formatBytes } from '../util/bytes.js';
+import { renderMemoryLine } from './memory-trend.js';
 
 export interface TextOptions {
   debug: 1 | 2;
@@ -54,6 +56,8 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
+  const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.name === 'heap'));
+  if (memory) lines.push(memory);
   if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));
   for (const x of proc.crossCheck) {
     lines.push(c.dim(`cross-check: ${x.type}: ${x.collector} tracked ref'd, process.getActiveResourcesInfo() reports ${x.node} ${x.nodeName}`));
@@ -85,7 +89,7 @@ function renderProfile(profile: ProfileReport, proc: ProcessReport, opts: TextOp
   const shown = visibleGroups(profile, opts.internals);
   const hidden = profile.groups.length - shown.length;
   const hiddenCount = profile.groups.reduce((n, g) => n + g.count, 0) - shown.reduce((n, g) => n + g.count, 0);
-  const lines = [c.bold(`${profile.name} profile: total ${profile.total}`)];
+  const lines = [c.bold(`${profile.name} profile: total ${profile.totalBytes === undefined ? profile.total : `${formatBytes(profile.totalBytes)} live, estimated from ${profile.total} samples`}`)];
   if (opts.debug === 2) {
     for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts, ENTRY_WORD[profile.name] ?? 'item'), '');
   } else {
@@ -107,7 +111,12 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
   const growing = group.growth ? ' ' + c.red(`growing +${formatRate(group.growth.perSecond)}/s`) : '';
   const count = group.estimated ? `≈${group.count}` : String(group.count);
-  const lines = [`${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}${growing}`];
+  // A heap group is measured in bytes (what is live now at that allocation stack); its count is the profiler's samples.
+  const head =
+    group.bytes !== undefined
+      ? `${c.bold(formatBytes(group.bytes))} @ ${c.cyan(group.label)} ${state} (${group.count} sample${group.count === 1 ? '' : 's'})`
+      : `${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}`;
+  const lines = [`${head}${growing}`];
   if (group.test !== undefined) lines.push(`#\tin test ${JSON.stringify(group.test)}`);
   if (group.frames === null && group.type === 'listener') {
     lines.push(c.dim(`#\t(no creation stack: added before the event passed the watch threshold, or beyond the stack budget)`));
@@ -171,7 +180,7 @@ function summarizeDetails(group: GroupReport): string | undefined {
 }
 
 /** What one entry of a profile is called in --debug 2. */
-const ENTRY_WORD: Record<string, string> = { handles: 'handle', async: 'task', listeners: 'listener' };
+const ENTRY_WORD: Record<string, string> = { handles: 'handle', async: 'task', listeners: 'listener', heap: 'allocation' };
 
 function formatRate(perSecond: number): string {
   return perSecond >= 10 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);

@@ -47,6 +47,8 @@ export interface RunOptions {
   promiseBudget?: number;
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
+  /** The heap profile, and heap snapshots at these uptimes plus one at the end (the heap leak set). */
+  heap?: { checkpoints: number[]; interval: number; /** Keep the snapshots here; else they go to the spool and are deleted. */ dir?: string };
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof. */
@@ -86,6 +88,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
     promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
     listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
+    ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '' } : {}),
   };
   const baseEnv = options.env ?? process.env;
   const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };

@@ -158,6 +158,8 @@ export interface SnapshotMessage {
   testRunner?: string;
   /** Warnings about tests (a test clearing a timer it did not make): they go to the process's notes. */
   testNotes?: string[];
+  /** What the collector could not do (the heap profile would not start, a heap snapshot failed): the process's notes. */
+  notes?: string[];
 }
 
 /** A heap snapshot the process wrote at a checkpoint (--heap): the parent reads it after the run. */
@@ -202,6 +204,17 @@ export interface CollectorConfig {
    * so heap growth is measured on live data and resources freed only by GC are not blamed.
    */
   gc: boolean;
+  /** The heap profile: live allocations by stack, from V8's sampling heap profiler. */
+  heap: boolean;
+  /** Average bytes between two sampled allocations (V8's sampling interval). */
+  heapInterval: number;
+  /**
+   * Process uptimes (ms) at which to write a heap snapshot (checkpoints), one more at exit
+   * once any was written; the parent computes the three-snapshot leak set from them. Empty: none.
+   */
+  heapSnapshots: number[];
+  /** Where heap snapshots are written (the spool unless --heap-dir). */
+  heapDir: string;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -216,4 +229,8 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   listeners: false,
   listenerThreshold: 10,
   gc: false,
+  heap: false,
+  heapInterval: 64 * 1024,
+  heapSnapshots: [],
+  heapDir: '',
 };

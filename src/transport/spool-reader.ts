@@ -1,7 +1,7 @@
 /** The parent's side of the transport: reads what every instrumented process wrote to the spool. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HelloMessage, SnapshotMessage } from './messages.js';
+import type { HeapSnapshotMessage, HelloMessage, SnapshotMessage } from './messages.js';
 
 export interface ProcessSpool {
   pid: number;
@@ -10,6 +10,8 @@ export interface ProcessSpool {
   snapshots: SnapshotMessage[];
   /** The newest heartbeat, which may be newer than any appended snapshot. */
   latest: SnapshotMessage | undefined;
+  /** Heap snapshots written at checkpoints (--heap), in the order taken. */
+  heapSnapshots: HeapSnapshotMessage[];
   /** Lines that could not be parsed (a process killed mid-write leaves at most one). */
   corruptLines: number;
 }
@@ -25,7 +27,7 @@ export function readSpool(spool: string): Map<number, ProcessSpool> {
   const get = (pid: number): ProcessSpool => {
     let entry = out.get(pid);
     if (!entry) {
-      entry = { pid, hello: undefined, snapshots: [], latest: undefined, corruptLines: 0 };
+      entry = { pid, hello: undefined, snapshots: [], heapSnapshots: [], latest: undefined, corruptLines: 0 };
       out.set(pid, entry);
     }
     return entry;
@@ -39,9 +41,10 @@ export function readSpool(spool: string): Map<number, ProcessSpool> {
       for (const line of text.split('\n')) {
         if (!line) continue;
         try {
-          const message = JSON.parse(line) as HelloMessage | SnapshotMessage;
+          const message = JSON.parse(line) as HelloMessage | SnapshotMessage | HeapSnapshotMessage;
           if (message.kind === 'hello') entry.hello = message;
           else if (message.kind === 'snapshot') entry.snapshots.push(message);
+          else if (message.kind === 'heap-snapshot') entry.heapSnapshots.push(message);
         } catch {
           entry.corruptLines++;
         }

@@ -1,0 +1,79 @@
+/**
+ * Heap snapshots at checkpoints (`--heap`): at the uptimes the parent asked for, when the
+ * workload calls `checkpoint()`, and a last one when the process ends once any was taken.
+ * The parent compares the first, second and last (the three-snapshot leak set): objects
+ * allocated after the first checkpoint and still alive at the end. V8 keeps an object's
+ * snapshot id for its whole life, which is what lets three snapshots be compared.
+ *
+ * Writing a snapshot stops the process for a while (about a second per 100 MB of heap) and
+ * needs memory of about the heap's size again; that is why they are taken at a few
+ * checkpoints only.
+ */
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import type { HeapSnapshotMessage } from '../transport/messages.js';
+import { WIRE_VERSION } from '../transport/messages.js';
+import { asOwn } from './own-activity.js';
+
+export class HeapCheckpoints {
+  private taken = 0;
+  private timers: NodeJS.Timeout[] = [];
+  /** Why a snapshot could not be written (disk full, …), for the report. */
+  failure: string | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly send: (message: HeapSnapshotMessage) => void,
+  ) {}
+
+  /** Schedules the timed checkpoints (unref'd: they never keep the workload alive). */
+  schedule(uptimesMs: number[]): void {
+    asOwn(() => {
+      for (const at of uptimesMs) {
+        const timer = setTimeout(() => this.take(`checkpoint ${this.taken + 1}`), Math.max(0, at - performance.now()));
+        timer.unref();
+        this.timers.push(timer);
+      }
+    });
+  }
+
+  get count(): number {
+    return this.taken;
+  }
+
+  /** Writes one snapshot now and tells the parent where it is. */
+  take(label: string): string | undefined {
+    return asOwn(() => {
+      const seq = this.taken + 1;
+      const file = join(this.dir, `${process.pid}-${seq}.heapsnapshot`);
+      try {
+        writeHeapSnapshot(file);
+      } catch (error) {
+        this.failure = `heap snapshot ${seq} (${label}) could not be written: ${(error as Error).message}`;
+        return undefined;
+      }
+      this.taken = seq;
+      this.send({ kind: 'heap-snapshot', v: WIRE_VERSION, pid: process.pid, seq, label, file, uptimeMs: Math.round(performance.now()) });
+      return file;
+    });
+  }
+
+  /** The final snapshot, when the process ends: only once a checkpoint was taken, so a short run pays nothing. */
+  final(label: string): void {
+    for (const timer of this.timers.splice(0)) clearTimeout(timer);
+    if (this.taken > 0) this.take(label);
+  }
+}
+
+/**
+ * The workload's own checkpoint (`import { checkpoint } from 'leakprof'`): under
+ * `leakprof run --heap` it writes a heap snapshot now and returns its path; anywhere else
+ * it does nothing and returns undefined, so it can stay in the code. Call it at the points
+ * where the heap should be back to the same state (after a batch of requests, a test).
+ */
+export function checkpoint(label?: string): string | undefined {
+  const collector = (globalThis as Record<symbol, unknown>)[Symbol.for('leakprof.collector')] as { heapCheckpoints?: HeapCheckpoints } | undefined;
+  const checkpoints = collector?.heapCheckpoints;
+  if (!checkpoints) return undefined;
+  return checkpoints.take(label ?? `checkpoint ${checkpoints.count + 1}`);
+}
