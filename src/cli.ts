@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { loadCommand } from './commands/load.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { WorkloadError } from './supervise/run-workload.js';
 import { toolVersion } from './version.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
   program.addCommand(loadCommand());
+  program.addCommand(reportCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { renderReport } from '../report/text-report.js';
+import { reportToPprof, writePprofFiles } from '../report/pprof.js';
 import type { Report } from '../report/schema.js';
 import { parseDuration } from '../util/duration.js';
 import { parseBytes } from '../util/bytes.js';
@@ -16,6 +17,7 @@ export interface ReportFlags {
   output?: string;
   internals?: boolean;
   summary: boolean;
+  pprof?: string;
 }
 
 /** How the collector in each process works: shared by run and check. */
@@ -85,7 +87,8 @@ export function addReportOptions(cmd: Command): Command {
     .option('--json', 'write the report as JSON to stdout (the workload keeps its own stdout only if you use -o instead)')
     .option('-o, --output <file>', 'write the report to a file: JSON if it ends in .json, else text')
     .option('--internals', "show Node's internal and node_modules frames, and Node's own resources")
-    .option('--no-summary', 'leave out the per-type summary table');
+    .option('--no-summary', 'leave out the per-type summary table')
+    .option('--pprof <file-or-dir>', 'also write pprof profiles (.pb.gz, for `go tool pprof`): one file, or <dir>/<pid>.<profile>.pb.gz per process and profile');
 }
 
 export function runCommand(): Command {
@@ -188,6 +191,7 @@ export function renderText(report: Report, flags: ReportFlags, colored = true): 
 
 /** Writes the report where the flags say: stderr text by default, JSON to stdout, or a file. */
 export function emitReport(report: Report, flags: ReportFlags): void {
+  if (flags.pprof) emitPprof(report, flags.pprof);
   if (flags.output) {
     const json = flags.output.endsWith('.json');
     writeFileSync(flags.output, json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, flags, false));
@@ -195,6 +199,19 @@ export function emitReport(report: Report, flags: ReportFlags): void {
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (!flags.output && !flags.json) process.stderr.write(renderText(report, flags));
+}
+
+/** --pprof: the report's profiles as .pb.gz files; where they went goes to stderr. */
+export function emitPprof(report: Report, target: string): void {
+  let files: string[];
+  try {
+    files = writePprofFiles(reportToPprof(report), target);
+  } catch (error) {
+    // The report itself is still printed and the exit code stays the workload's: only the pprof copy is lost.
+    process.stderr.write(`leakprof: --pprof ${target}: ${(error as Error).message}\n`);
+    return;
+  }
+  process.stderr.write(files.length > 0 ? `leakprof: pprof written to ${files.join(', ')}\n` : 'leakprof: --pprof: no profiles to write (no Node process reported)\n');
 }
 
 /** Leaves leakprof the way the workload left: same exit code, same signal. */
