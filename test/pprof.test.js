@@ -11,7 +11,9 @@ import { Profile } from 'pprof-format';
 import { ROOT, leakprofCli, markerLine, processFor, runLeakprof } from './helpers/leakprof.js';
 
 const TESTDATA = join(ROOT, 'fixtures', 'pprof-testdata');
-const PROFILES = readdirSync(TESTDATA).filter((f) => f.endsWith('.cpu.pb'));
+const PROFILES = readdirSync(TESTDATA).filter((f) => /\.pb(\.gz)?$/.test(f));
+// go tool pprof printed times in UTC.
+const UTC = { env: { TZ: 'UTC' } };
 
 /** What go tool pprof printed, minus its warnings about binaries it could not find (they go to stderr in leakprof). */
 function goOutput(file) {
@@ -30,14 +32,24 @@ function traces(lines) {
 }
 
 test('the testdata is all there (CI has only this repository)', () => {
-  assert.deepEqual(PROFILES.sort(), ['cppbench.cpu.pb', 'go.crc32.cpu.pb', 'gobench.cpu.pb', 'java.cpu.pb']);
+  assert.deepEqual(PROFILES.sort(), [
+    'cppbench.cpu.pb',
+    'go.cpu.pb.gz',
+    'go.crc32.cpu.pb',
+    'go.goroutine.pb.gz',
+    'go.heap.pb.gz',
+    'gobench.cpu.pb',
+    'java.cpu.pb',
+    'leakprof.handles-diff.pb.gz',
+    'leakprof.handles.pb.gz',
+  ]);
 });
 
 for (const name of PROFILES) {
-  const stem = name.replace(/\.pb$/, '');
+  const stem = name.replace(/\.pb(\.gz)?$/, '');
 
   test(`report --top ${name} agrees with go tool pprof -top`, async () => {
-    const { code, stdout, stderr } = await leakprofCli(['report', '--top', join(TESTDATA, name)]);
+    const { code, stdout, stderr } = await leakprofCli(['report', '--top', join(TESTDATA, name)], UTC);
     assert.equal(code, 0, stderr);
     const ours = stdout.trimEnd().split('\n');
     const go = goOutput(`${stem}.top.txt`).filter((l) => l !== '');
@@ -50,7 +62,7 @@ for (const name of PROFILES) {
   });
 
   test(`report --traces ${name} agrees with go tool pprof -traces`, async () => {
-    const { code, stdout, stderr } = await leakprofCli(['report', '--traces', join(TESTDATA, name)]);
+    const { code, stdout, stderr } = await leakprofCli(['report', '--traces', join(TESTDATA, name)], UTC);
     assert.equal(code, 0, stderr);
     const ours = traces(stdout.split('\n'));
     const go = traces(goOutput(`${stem}.traces.txt`));

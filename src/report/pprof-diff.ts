@@ -10,5 +10,13 @@ export function subtractBase(data: PprofData, base: PprofData): PprofData {
     throw new ProfileFormatError(`--base: the profiles measure different things (${types(data)} vs base ${types(base)})`);
   }
   const negated = base.samples.map((s) => ({ ...s, values: s.values.map((v) => -v) }));
-  return { ...data, samples: mergeSamples([...data.samples, ...negated]) };
+  // Headers combine as pprof's merge does: all comments once, durations added, the earliest time.
+  const times = [data.timeNanos, base.timeNanos].filter((t) => t !== 0);
+  return {
+    ...data,
+    samples: mergeSamples([...data.samples, ...negated]),
+    comments: [...new Set([...data.comments, ...base.comments])],
+    durationNanos: data.durationNanos + base.durationNanos,
+    timeNanos: times.length > 0 ? Math.min(...times) : 0,
+  };
 }

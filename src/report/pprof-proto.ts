@@ -101,7 +101,11 @@ function decodeProto(buf: Buffer): PprofData {
   };
 }
 
-/** Encodes to profile.proto, gzipped (what `go tool pprof` and every pprof viewer read). Functions and locations are deduplicated. */
+/**
+ * Encodes to profile.proto, gzipped (what `go tool pprof` and every pprof viewer read). Functions
+ * and locations are deduplicated. system_name stays empty: pprof takes a name equal to it that
+ * holds <…> or […] for demangled C++ and cuts those parts out (`<anonymous>`, `[kAsyncId]`).
+ */
 export function encodePprof(data: PprofData): Buffer {
   const st = new StringTable();
   const s = (text: string) => st.dedup(text);
@@ -111,7 +115,7 @@ export function encodePprof(data: PprofData): Buffer {
   const fnFor = (f: PprofFrame) => {
     const key = `${f.name}\u0000${f.file}`;
     let fn = functions.get(key);
-    if (!fn) functions.set(key, (fn = new PFunction({ id: functions.size + 1, name: s(f.name), systemName: s(f.name), filename: s(f.file) })));
+    if (!fn) functions.set(key, (fn = new PFunction({ id: functions.size + 1, name: s(f.name), filename: s(f.file) })));
     return fn;
   };
   const locFor = (f: PprofFrame) => {

@@ -63,10 +63,24 @@ export function scale(value: number, from: string, to: string): [number, string]
   return ['count', 'sample', 'unit', 'minimum', 'auto'].includes(to) ? [value, ''] : [value, to];
 }
 
+/**
+ * Go's %.2f: JavaScript's toFixed rounds an exact tie (1.125) up, Go to even (1.12). A binary
+ * number ends in a decimal 5 at the third place only when it is an odd number of eighths.
+ */
+function fixed2(v: number): string {
+  const a = Math.abs(v);
+  if (Number.isInteger(a * 8) && !Number.isInteger(a * 4) && a < 2 ** 40) {
+    const low = Math.floor(a * 100);
+    const even = low % 2 === 0 ? low : low + 1;
+    return `${v < 0 ? '-' : ''}${(even / 100).toFixed(2)}`;
+  }
+  return v.toFixed(2);
+}
+
 /** measurement.ScaledLabel: two decimals, `.00` dropped, bare `0` for zero. */
 export function scaledLabel(value: number, from: string, to: string): string {
   const [v, u] = scale(value, from, to);
-  const sv = v.toFixed(2).replace(/\.00$/, '');
+  const sv = fixed2(v).replace(/\.00$/, '');
   return sv === '0' || sv === '-0' ? '0' : `${sv}${u}`;
 }
 
@@ -86,7 +100,7 @@ function g2(x: number): string {
 export function percentage(value: number, total: number): string {
   const ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
   if (ratio >= 99.95 && ratio <= 100.05) return '  100%';
-  if (ratio >= 1) return `${ratio.toFixed(2).padStart(5)}%`;
+  if (ratio >= 1) return `${fixed2(ratio).padStart(5)}%`;
   return `${g2(ratio).padStart(5)}%`;
 }
 
@@ -139,6 +153,8 @@ export interface TopRow {
   name: string;
   flat: number;
   cum: number;
+  /** How it was called: inlined into every caller (yes), into some (partial), or never (no / absent). */
+  inline?: 'yes' | 'partial' | 'no';
 }
 
 export interface TopTable {
@@ -151,8 +167,9 @@ export interface TopTable {
   rows: TopRow[];
 }
 
+/** pprof's node identity at function granularity: the function name; the binary only for unnamed frames. */
 function nodeKey(f: PprofFrame): string {
-  return `${frameName(f)}\u0000${f.objfile}`;
+  return f.name ? `${f.name}\u0000` : `\u0000${f.objfile}`;
 }
 
 /** The -top table: per function, flat (as the leaf) and cum (anywhere in the stack, once per sample). */
@@ -161,13 +178,19 @@ export function topTable(data: PprofData, options: PprofTextOptions = {}): TopTa
   const { type, unit } = data.sampleTypes[index]!;
   const build = (keep?: Set<string>) => {
     const nodes = new Map<string, TopRow>();
+    // Caller -> callee edges, inline only if every call along them was inlined (as pprof's graph keeps them).
+    const edges = new Map<string, { callee: string; inline: boolean }>();
     for (const s of data.samples) {
       const v = s.values[index]!;
+      if (v === 0) continue;
       const seen = new Set<string>();
+      let parent: string | undefined;
       let leafKept = false;
-      s.frames.forEach((f, i) => {
+      // Root to leaf, so each frame's caller is known.
+      for (let i = s.frames.length - 1; i >= 0; i--) {
+        const f = s.frames[i]!;
         const key = nodeKey(f);
-        if (keep && !keep.has(key)) return;
+        if (keep && !keep.has(key)) continue;
         if (i === 0) leafKept = true;
         let node = nodes.get(key);
         if (!node) nodes.set(key, (node = { name: frameName(f), flat: 0, cum: 0 }));
@@ -175,8 +198,20 @@ export function topTable(data: PprofData, options: PprofTextOptions = {}): TopTa
           seen.add(key);
           node.cum += v;
         }
-      });
+        if (parent !== undefined) {
+          const edgeKey = `${parent}\u0001${key}`;
+          const edge = edges.get(edgeKey);
+          if (edge) edge.inline &&= Boolean(f.inlined);
+          else edges.set(edgeKey, { callee: key, inline: Boolean(f.inlined) });
+        }
+        parent = key;
+      }
       if (leafKept && s.frames.length > 0) nodes.get(nodeKey(s.frames[0]!))!.flat += v;
+    }
+    for (const { callee, inline } of edges.values()) {
+      const node = nodes.get(callee)!;
+      if (inline) node.inline = node.inline === 'no' || node.inline === 'partial' ? 'partial' : 'yes';
+      else node.inline = node.inline === 'yes' || node.inline === 'partial' ? 'partial' : 'no';
     }
     return nodes;
   };
@@ -194,7 +229,8 @@ export function topTable(data: PprofData, options: PprofTextOptions = {}): TopTa
       nodes = build(keep);
     }
   }
-  let rows = [...nodes.values()].sort(
+  // Functions whose values cancel out (a --base difference) are not shown, as in pprof.
+  let rows = [...nodes.values()].filter((n) => n.flat !== 0 || n.cum !== 0).sort(
     (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b.cum) - Math.abs(a.cum),
   );
   if (options.nodeCount && options.nodeCount > 0) rows = rows.slice(0, options.nodeCount);
@@ -230,9 +266,22 @@ export function renderTop(data: PprofData, options: PprofTextOptions = {}): stri
   let sum = 0;
   for (const r of table.rows) {
     sum += r.flat;
-    lines.push(`${fmt(r.flat).padStart(10)} ${percentage(r.flat, table.total)} ${percentage(sum, table.total)} ${fmt(r.cum).padStart(10)} ${percentage(r.cum, table.total)}  ${r.name}`);
+    lines.push(`${fmt(r.flat).padStart(10)} ${percentage(r.flat, table.total)} ${percentage(sum, table.total)} ${fmt(r.cum).padStart(10)} ${percentage(r.cum, table.total)}  ${r.name}${r.inline === 'yes' ? ' (inline)' : r.inline === 'partial' ? ' (partial-inline)' : ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The unit of each numeric label: the first one a sample states, else guessed from the key (profile.NumLabelUnits). */
+function numLabelUnits(data: PprofData): Map<string, string> {
+  const units = new Map<string, string>();
+  for (const s of data.samples) {
+    for (const [key, ns] of Object.entries(s.numLabels)) {
+      for (const n of ns) if (n.unit && !units.has(key)) units.set(key, n.unit);
+      if (!units.has(key) && ns.every((n) => !n.unit)) units.set(key, '');
+    }
+  }
+  for (const [key, unit] of units) if (!unit) units.set(key, key === 'alignment' || key === 'request' ? 'bytes' : key);
+  return units;
 }
 
 const SEPARATOR = '-----------+-------------------------------------------------------';
@@ -244,12 +293,13 @@ export function renderTraces(data: PprofData, options: PprofTextOptions = {}): s
   let total = 0;
   for (const s of data.samples) total += Math.abs(s.values[index]!);
   const lines = headerLines(data, index, total);
+  const units = numLabelUnits(data);
   for (const s of data.samples) {
     if (s.frames.length === 0) continue;
     lines.push(SEPARATOR);
     const labels = Object.entries(s.labels).map(([k, vs]) => `${k.padStart(10)}:  ${vs.join(' ')}`);
     lines.push(...labels.sort());
-    const nums = Object.entries(s.numLabels).map(([k, ns]) => `${k.padStart(10)}:  ${ns.map((n) => scaledLabel(n.value, n.unit, 'minimum')).join(' ')}`);
+    const nums = Object.entries(s.numLabels).map(([k, ns]) => `${k.padStart(10)}:  ${ns.map((n) => scaledLabel(n.value, units.get(k) ?? k, 'auto')).join(' ')}`);
     lines.push(...nums.sort());
     s.frames.forEach((f, i) => {
       const value = i === 0 ? scaledLabel(s.values[index]!, unit, 'minimum') : '';
