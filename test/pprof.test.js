@@ -83,6 +83,16 @@ test('--sample-index picks the other value: samples (a count) instead of cpu tim
   assert.match(bad.stderr, /samples, cpu/);
 });
 
+test('--nodecount keeps the top rows and says so, as -nodecount does', async () => {
+  const go = goOutput('java.cpu.top.txt').filter((l) => l !== '');
+  const goRows = go.slice(go.findIndex((l) => l.trim().startsWith('flat')) + 1);
+  const { code, stdout } = await leakprofCli(['report', '--nodecount', '5', join(TESTDATA, 'java.cpu.pb')]);
+  assert.equal(code, 0);
+  const ours = stdout.trimEnd().split('\n');
+  assert.ok(ours.includes(`Showing top 5 nodes out of ${goRows.length}`), stdout);
+  assert.deepEqual(ours.slice(-5), goRows.slice(0, 5));
+});
+
 const LEAKY = 'fixtures/client-per-request/leaky.mjs';
 const FIXED = 'fixtures/client-per-request/fixed.mjs';
 

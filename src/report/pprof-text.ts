@@ -164,6 +164,8 @@ export interface TopTable {
   /** Sum of the shown rows' flat values. */
   shown: number;
   dropped: number;
+  /** Rows before --nodecount cut them. */
+  found: number;
   rows: TopRow[];
 }
 
@@ -233,8 +235,9 @@ export function topTable(data: PprofData, options: PprofTextOptions = {}): TopTa
   let rows = [...nodes.values()].filter((n) => n.flat !== 0 || n.cum !== 0).sort(
     (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b.cum) - Math.abs(a.cum),
   );
+  const found = rows.length;
   if (options.nodeCount && options.nodeCount > 0) rows = rows.slice(0, options.nodeCount);
-  return { type, unit, total, shown: rows.reduce((sum, r) => sum + r.flat, 0), dropped, rows };
+  return { type, unit, total, shown: rows.reduce((sum, r) => sum + r.flat, 0), dropped, found, rows };
 }
 
 /** report.selectOutputUnit: one unit for the whole table, from the smallest non-zero value and the total. */
@@ -262,6 +265,7 @@ export function renderTop(data: PprofData, options: PprofTextOptions = {}): stri
   const lines = headerLines(data, index, table.total);
   lines.push(`Showing nodes accounting for ${fmt(table.shown)}, ${percentage(table.shown, table.total).trim()} of ${fmt(table.total)} total`);
   if (table.total !== 0 && table.dropped > 0) lines.push(`Dropped ${table.dropped} node${table.dropped > 1 ? 's' : ''} (cum <= ${fmt(Math.abs(Math.trunc(table.total * 0.005)))})`);
+  if (table.total !== 0 && table.rows.length < table.found) lines.push(`Showing top ${table.rows.length} nodes out of ${table.found}`);
   lines.push(`${'flat'.padStart(10)} ${'flat'.padStart(5)}% ${'sum'.padStart(5)}% ${'cum'.padStart(10)} ${'cum'.padStart(5)}%`);
   let sum = 0;
   for (const r of table.rows) {

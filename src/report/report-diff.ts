@@ -51,15 +51,22 @@ function where(f: FrameReport): string {
   return `${f.file}:${f.line}:${f.column}`;
 }
 
-/** The group's identity across runs: what it is and the user's frames that made it. */
+/**
+ * The group's identity across runs: what it is and the user's frames that made it. Numbers in
+ * the label are left out: a timer's remaining time (`Timeout 532ms`) differs from run to run.
+ */
 export function groupSignature(g: GroupReport): string {
   const frames = g.frames ?? [];
   const user = frames.filter((f) => f.kind === 'user');
-  return [g.type, g.label, g.state, (user.length > 0 ? user : frames).map(where).join('|') || '-'].join('\u0000');
+  const createdBy = g.createdBy?.top ? where(g.createdBy.top) : '-';
+  return [g.type, g.label.replace(/\d+(\.\d+)?/g, '#'), g.state, (user.length > 0 ? user : frames).map(where).join('|') || '-', createdBy].join('\u0000');
 }
 
+/** Where a person looks: the user's frame, else Go's "created by", else the innermost frame. */
 function locationOf(g: GroupReport): string | null {
-  const f = g.top ?? g.frames?.[0];
+  if (g.top) return `${where(g.top)} ${g.top.function || '<anonymous>'}`;
+  if (g.createdBy?.top) return `${where(g.createdBy.top)} ${g.createdBy.top.function || '<anonymous>'} (created by)`;
+  const f = g.frames?.[0];
   return f ? `${where(f)} ${f.function || '<anonymous>'}` : null;
 }
 
