@@ -96,10 +96,17 @@ test('--nodecount keeps the top rows and says so, as -nodecount does', async () 
 const LEAKY = 'fixtures/client-per-request/leaky.mjs';
 const FIXED = 'fixtures/client-per-request/fixed.mjs';
 
+// One real run of the leaky fixture serves both tests below: its JSON on stdout, in leaky.json, and its pprof file.
+const RUN_DIR = mkdtempSync(join(tmpdir(), 'leakprof-pprof-'));
+let leakyRun;
+function runLeakyOnce() {
+  leakyRun ??= runLeakprof(['--pprof', join(RUN_DIR, 'leaky.pb.gz'), '-o', join(RUN_DIR, 'leaky.json'), LEAKY]);
+  return leakyRun;
+}
+
 test('run --pprof writes a .pb.gz that decodes back (pprof-format and leakprof report) with the same totals and the leaky line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-pprof-'));
-  const file = join(dir, 'leaky.pb.gz');
-  const { report, stderr } = await runLeakprof(['--pprof', file, LEAKY]);
+  const file = join(RUN_DIR, 'leaky.pb.gz');
+  const { report, stderr } = await runLeakyOnce();
   assert.match(stderr, new RegExp(`pprof written to ${file.replace(/[.]/g, '\\.')}`));
   const handles = processFor(report, LEAKY).profiles.find((p) => p.name === 'handles');
   const raw = readFileSync(file);
@@ -130,15 +137,10 @@ test('run --pprof writes a .pb.gz that decodes back (pprof-format and leakprof r
 
 test('report --base: the leaky run against the fixed one shows the leaky group as added', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-base-'));
-  const leaky = join(dir, 'leaky.json');
+  const leaky = join(RUN_DIR, 'leaky.json');
   const fixed = join(dir, 'fixed.json');
-  for (const [out, target] of [
-    [leaky, LEAKY],
-    [fixed, FIXED],
-  ]) {
-    const run = await leakprofCli(['run', '-o', out, target]);
-    assert.equal(run.code, 0, run.stderr);
-  }
+  const [, run] = await Promise.all([runLeakyOnce(), leakprofCli(['run', '-o', fixed, FIXED])]);
+  assert.equal(run.code, 0, run.stderr);
   const leakLine = markerLine(LEAKY, 'LEAK');
 
   const json = await leakprofCli(['report', leaky, '--base', fixed, '--json']);
