@@ -42,6 +42,7 @@ test('the testdata is all there (CI has only this repository)', () => {
     'java.cpu.pb',
     'leakprof.handles-diff.pb.gz',
     'leakprof.handles.pb.gz',
+    'leakprof.heap.pb.gz',
   ]);
 });
 

@@ -124,7 +124,7 @@ export function sampleIndexOf(data: PprofData, wanted?: string): number {
 }
 
 /** The lines above the table: File, Build ID, comments, Type, Time, Duration (report.ProfileLabels). */
-function headerLines(data: PprofData, index: number, total: number): string[] {
+function headerLines(data: PprofData, index: number, total: number, outputUnit = 'minimum'): string[] {
   const unit = data.sampleTypes[index]!.unit;
   const lines: string[] = [];
   if (data.mainFile) lines.push(`File: ${data.mainFile.split('/').pop()}`);
@@ -135,7 +135,7 @@ function headerLines(data: PprofData, index: number, total: number): string[] {
   if (data.durationNanos) {
     const [nanos, u] = scale(total, unit, 'nanoseconds');
     const ratio = u === 'ns' && nanos !== 0 ? ` (${percentage(nanos, data.durationNanos)})` : ' ';
-    lines.push(`Duration: ${scaledLabel(data.durationNanos, 'nanoseconds', 'minimum')}, Total samples = ${scaledLabel(total, unit, 'minimum')}${ratio}`);
+    lines.push(`Duration: ${scaledLabel(data.durationNanos, 'nanoseconds', 'minimum')}, Total samples = ${scaledLabel(total, unit, outputUnit)}${ratio}`);
   }
   return lines;
 }
@@ -262,7 +262,8 @@ export function renderTop(data: PprofData, options: PprofTextOptions = {}): stri
   const table = topTable(data, options);
   const out = tableUnit(table);
   const fmt = (v: number) => scaledLabel(v, table.unit, out);
-  const lines = headerLines(data, index, table.total);
+  // -top has chosen its unit by the time pprof prints the header: the total there uses it too.
+  const lines = headerLines(data, index, table.total, out);
   lines.push(`Showing nodes accounting for ${fmt(table.shown)}, ${percentage(table.shown, table.total).trim()} of ${fmt(table.total)} total`);
   if (table.total !== 0 && table.dropped > 0) lines.push(`Dropped ${table.dropped} node${table.dropped > 1 ? 's' : ''} (cum <= ${fmt(Math.abs(Math.trunc(table.total * 0.005)))})`);
   if (table.total !== 0 && table.rows.length < table.found) lines.push(`Showing top ${table.rows.length} nodes out of ${table.found}`);
