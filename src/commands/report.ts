@@ -73,8 +73,8 @@ export function reportCommand(): Command {
   const cmd = new Command('report')
     .summary('print a saved leakprof report or a pprof profile; --base compares two runs')
     .description(
-      'Reads a leakprof JSON report (`leakprof run --json` / `-o x.json`) or a pprof profile (.pb or .pb.gz from\n' +
-        'leakprof --pprof, Go, C++, Java, …) and prints it: a report as text, a profile as `go tool pprof -top`\n' +
+      'Reads a leakprof JSON report (`leakprof run --json` / `-o x.json`) or a pprof profile (.pb or .pb.gz from ' +
+        'leakprof --pprof, Go, C++, Java, …) and prints it: a report as text, a profile as `go tool pprof -top` ' +
         'would. With --base, subtracts an older report or profile: what appeared, grew, shrank or went since then.',
     )
     .argument('<file>', 'a leakprof JSON report, or a pprof profile (.pb, .pb.gz)')
