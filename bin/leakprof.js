@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli.js';
 
+// `leakprof … | head`: a reader that stops early is not an error of leakprof's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     if (typeof code === 'number') process.exitCode = code;
