@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { heapCommand } from './commands/heap.js';
 import { loadCommand } from './commands/load.js';
 import { runCommand } from './commands/run.js';
 import { WorkloadError } from './supervise/run-workload.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
   program.addCommand(loadCommand());
+  program.addCommand(heapCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -229,7 +229,7 @@ class Tokenizer {
 
   unexpected(byte: number): never {
     const ch = byte >= 0x20 && byte < 0x7f ? `'${String.fromCharCode(byte)}'` : `byte 0x${byte.toString(16)}`;
-    this.fail(`not a V8 heap snapshot: unexpected ${ch} ${this.where()}`);
+    this.fail(`${this.meta ? 'corrupt heap snapshot' : 'not a V8 heap snapshot'}: unexpected ${ch} ${this.where()}`);
   }
 
   feed(buf: Buffer): void {
