@@ -147,3 +147,51 @@ describe('heap leak set', { concurrency: true }, () => {
     assert.equal(ids.totalBytes, snap.totalBytes);
   });
 });
+
+describe('snapshot reader on a hand-made snapshot', () => {
+  // Fields in another order than V8's, an extra field, escaped and non-ASCII strings, signed and
+  // fractional samples and a nested trace_tree, read 1 to 13 bytes at a time: every token is cut somewhere.
+  const snapshot = {
+    snapshot: {
+      meta: {
+        node_fields: ['id', 'edge_count', 'name', 'extra', 'self_size', 'type'],
+        node_types: [['hidden', 'object', 'synthetic'], 'string', 'number', 'number', 'number'],
+        edge_fields: ['to_node', 'type', 'name_or_index'],
+        edge_types: [['context', 'element', 'property', 'internal', 'weak'], 'string_or_number', 'node'],
+        location_fields: ['object_index', 'script_id', 'line', 'column'],
+      },
+      node_count: 3,
+      edge_count: 3,
+    },
+    nodes: [1, 2, 0, 7, 0, 2, 3, 1, 1, 7, 4294967296, 1, 5, 0, 2, 7, 24, 1],
+    edges: [6, 2, 3, 12, 1, 12, 12, 4, 4],
+    trace_function_infos: [],
+    trace_tree: [1, 0, 0, 0, [2, 1, 0, 0, []]],
+    samples: [-1.5, 2e3, 12],
+    locations: [6, 3, 9, 4],
+    strings: ['', 'Entr\u00e9e "quoted"\n\\', 'Map\u{1f600}', 'table', 'gone'],
+  };
+  const file = join(tmpdir(), `leakprof-handmade-${process.pid}.heapsnapshot`);
+  before(() => writeFileSync(file, JSON.stringify(snapshot)));
+  after(() => rmSync(file, { force: true }));
+
+  test('every chunk size gives the same graph, in the order meta declares', async () => {
+    for (const chunkBytes of [1, 2, 3, 5, 7, 13, 1 << 20]) {
+      const snap = await readSnapshot(file, { chunkBytes });
+      assert.equal(snap.nodeCount, 3, `chunk ${chunkBytes}`);
+      assert.deepEqual([...snap.nodeId], [1, 3, 5]);
+      assert.deepEqual([0, 1, 2].map((i) => snap.typeOf(i)), ['synthetic', 'object', 'object']);
+      assert.deepEqual([0, 1, 2].map((i) => snap.nameOf(i)), ['', 'Entr\u00e9e "quoted"\n\\', 'Map\u{1f600}']);
+      assert.deepEqual([...snap.nodeSelfSize], [0, 4294967296, 24], 'a self size past 32 bits survives');
+      assert.deepEqual([...snap.firstEdge], [0, 2, 3, 3]);
+      assert.deepEqual([...snap.edgeTo], [1, 2, 2], 'to_node offsets become node indexes');
+      assert.deepEqual([0, 1, 2].map((e) => `${snap.edgeTypeOf(e)}:${snap.edgeNameOf(e)}`), ['property:table', 'element:12', 'weak:gone']);
+      assert.deepEqual(snap.locations.get(1), [3, 9, 4]);
+      assert.deepEqual(snap.retainersOf(2).map((r) => r.from), [0, 1]);
+      const ids = await readSnapshotIds(file, { chunkBytes });
+      assert.deepEqual([...ids.ids], [1, 3, 5]);
+      assert.equal(ids.kinds.get('object\0Map\u{1f600}'), 1);
+      assert.equal(ids.totalBytes, 4294967296 + 24);
+    }
+  });
+});

@@ -131,14 +131,19 @@ export class NodeNamer {
       const file = this.moduleScript(extension);
       return file ? `(module scope) ${file}` : '(module scope)';
     }
-    // A function's scope: the closures that share it say where it is.
+    // A function's scope: the closures that capture it say where it is. The outermost function
+    // scope of a script (its `previous` is the native context) is a CommonJS module's scope.
+    const previous = this.edgeTarget(node, 'previous');
+    const topLevel = previous !== undefined && snap.nameOf(previous) === 'system / NativeContext';
     for (const { from, edge } of snap.retainersOf(node)) {
       if (snap.typeOf(from) !== 'closure' || snap.edgeNameOf(edge) !== 'context') continue;
       const file = this.closureScript(from);
+      if (!file) continue;
+      if (topLevel) return `(module scope) ${file}`;
       const fn = snap.nameOf(from);
-      if (file) return fn ? `(closure scope) ${file} ${fn}` : `(closure scope) ${file}`;
+      return fn ? `(scope captured by ${fn}) ${file}` : `(closure scope) ${file}`;
     }
-    return '(closure scope)';
+    return topLevel ? '(module scope)' : '(closure scope)';
   }
 
   edgeTarget(node: number, name: string): number | undefined {

@@ -15,6 +15,8 @@ export interface ReadOptions {
   depth?: ReadDepth;
   /** Called after each chunk with the bytes read so far and the file's size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Bytes per read (1 MB). Tests make it tiny so that every token is cut by a chunk boundary somewhere. */
+  chunkBytes?: number;
 }
 
 export interface SnapshotMeta {
@@ -132,12 +134,12 @@ export class HeapSnapshot {
 
 /** Reads a snapshot's ids and per-kind counts only (the first and second snapshot of a leak set). */
 export function readSnapshotIds(file: string, options: Omit<ReadOptions, 'depth'> = {}): Promise<SnapshotIds> {
-  return readStream(file, 'ids', options.onProgress) as Promise<SnapshotIds>;
+  return readStream(file, 'ids', options) as Promise<SnapshotIds>;
 }
 
 /** Reads a whole snapshot into typed arrays. */
 export function readSnapshot(file: string, options: Omit<ReadOptions, 'depth'> = {}): Promise<HeapSnapshot> {
-  return readStream(file, 'full', options.onProgress) as Promise<HeapSnapshot>;
+  return readStream(file, 'full', options) as Promise<HeapSnapshot>;
 }
 
 // Tokenizer states.
@@ -638,7 +640,7 @@ class Tokenizer {
   }
 }
 
-async function readStream(file: string, depth: ReadDepth, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<SnapshotIds | HeapSnapshot> {
+async function readStream(file: string, depth: ReadDepth, { onProgress, chunkBytes = 1 << 20 }: Omit<ReadOptions, 'depth'>): Promise<SnapshotIds | HeapSnapshot> {
   let total: number;
   try {
     const st = statSync(file);
@@ -649,7 +651,7 @@ async function readStream(file: string, depth: ReadDepth, onProgress?: (bytesRea
     throw new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: ${(error as Error).message}`);
   }
   const t = new Tokenizer(file, depth);
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: chunkBytes });
   let read = 0;
   try {
     for await (const chunk of stream) {
