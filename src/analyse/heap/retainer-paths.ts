@@ -41,14 +41,17 @@ export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
   parent[root] = root;
   rank[root] = tail;
   queue[tail++] = root;
+  const synthetic = snap.nodeTypes.indexOf('synthetic');
   const visit = (from: number, skipTransient: boolean) => {
+    // V8's own identity maps (compiler, serializer) hang off (Strong roots) for a moment too.
+    const fromRoot = skipTransient && snap.nodeType[from] === synthetic;
     for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) {
       const t = edgeType[e];
       // Weak edges do not keep anything alive; shortcuts repeat a path that exists anyway.
       if (t === weak || t === shortcut) continue;
       const to = edgeTo[e]!;
       if (parent[to] !== NONE) continue;
-      if (skipTransient && TRANSIENT_ROOTS.has(snap.nameOf(to)) && snap.typeOf(to) === 'synthetic') {
+      if (fromRoot && ((snap.nodeType[to] === synthetic && TRANSIENT_ROOTS.has(snap.nameOf(to))) || snap.edgeNameOf(e).endsWith('/ IdentityMapBase'))) {
         transient.push(e, from);
         continue;
       }
@@ -61,8 +64,7 @@ export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
   const drain = (skipTransient: boolean) => {
     while (head < tail) {
       const from = queue[head++]!;
-      // Only the first levels can hold the synthetic roots: skip the name test deeper down.
-      visit(from, skipTransient && head < 64);
+      visit(from, skipTransient);
     }
   };
   drain(true);
