@@ -150,8 +150,9 @@ function groupLeaks(
   for (const node of leak) member[node] = 1;
   const byKind = new Map<string, Building>();
   let folded = 0;
+  const held = doms ? new HeldByLeaked(doms.idom, member) : undefined;
   for (const node of leak) {
-    if (doms && heldByLeaked(node, doms.idom, member)) {
+    if (held?.test(node)) {
       folded++;
       continue;
     }
@@ -196,14 +197,44 @@ function groupLeaks(
   return { groups, folded, shrunk };
 }
 
-/** True when a leaked object is kept alive only through another leaked object (one of its dominators is in the set). */
-function heldByLeaked(node: number, idom: Uint32Array, member: Uint8Array): boolean {
-  let at = idom[node]!;
-  for (let steps = 0; steps < 10_000 && at !== NO_DOMINATOR; steps++) {
-    if (member[at]) return true;
-    const next = idom[at]!;
-    if (next === at) return false;
-    at = next;
+/**
+ * For each node, whether a leaked object is among its dominators (it is kept alive only through
+ * leaked objects). Answers are remembered for every node a walk passes, so the whole set costs
+ * one pass up the dominator tree however deep it is (a leaked linked list, say).
+ */
+class HeldByLeaked {
+  /** 0 not known yet, 1 held by a leaked object, 2 not. */
+  private readonly state: Uint8Array;
+  private readonly walk: number[] = [];
+
+  constructor(
+    private readonly idom: Uint32Array,
+    private readonly member: Uint8Array,
+  ) {
+    this.state = new Uint8Array(idom.length);
   }
-  return false;
+
+  test(node: number): boolean {
+    const { idom, member, state, walk } = this;
+    walk.length = 0;
+    let at = idom[node]!;
+    let answer = 2;
+    while (at !== NO_DOMINATOR) {
+      if (member[at]) {
+        answer = 1;
+        break;
+      }
+      if (state[at]) {
+        answer = state[at]!;
+        break;
+      }
+      walk.push(at);
+      const next = idom[at]!;
+      if (next === at) break;
+      at = next;
+    }
+    // Every node passed on the way up (none of them leaked) has the same answer.
+    for (const n of walk) state[n] = answer;
+    return answer === 1;
+  }
 }
