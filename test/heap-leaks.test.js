@@ -79,6 +79,9 @@ describe('heap leak set', { concurrency: true }, () => {
     const report = await findHeapLeaks(fixed);
     const names = report.groups.map((g) => `${g.count} @ ${g.name} ${g.countsBySnapshot.join('→')}`).join('\n');
     assert.equal(report.groups.find((g) => g.name === 'ChannelEntry' || g.name === 'SubchannelEntry'), undefined, names);
+    // Nothing per connection survives: what is left is a few objects of the driver's own.
+    assert.ok(report.total < PER_ROUND / 10, `${report.total} objects in the fixed twin's leak set:\n${names}`);
+    assert.ok(report.groups.every((g) => !g.retainerPath.some((s) => s.node.includes('fixtures/registry'))), names);
     assert.equal(report.snapshots[2].label, '3-final');
   });
 

@@ -12,10 +12,11 @@ export function renderHeapLeaks(report: HeapLeakReport, paint: ChalkInstance = p
   const [first, , last] = report.snapshots;
   const when = first && last ? `, new after ${first.label} and still alive at ${last.label}` : '';
   const lines: string[] = [];
-  if (report.groups.length === 0) {
-    lines.push(c.bold(`heap leak set: no kind of object grew${when}`) + c.dim(` (${report.total} objects in the set, ${formatBytes(report.totalBytes)})`));
+  if (report.total === 0) {
+    lines.push(c.bold(`heap leak set: empty: no object allocated after ${first?.label ?? 'the first snapshot'} is still alive at ${last?.label ?? 'the last'}`));
   } else {
     lines.push(c.bold(`heap leak set: ${report.total} objects, ${formatBytes(report.totalBytes)}${when}`));
+    if (report.groups.length === 0) lines.push(c.green('no kind of object grew from the first snapshot to the last'));
   }
   for (const group of report.groups) lines.push(renderGroup(group, report.snapshots.length, c), '');
   for (const note of report.notes) lines.push(c.dim(`note: ${note}`));
