@@ -19,8 +19,8 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
-  program.addCommand(loadCommand());
   program.addCommand(heapCommand());
+  program.addCommand(loadCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
