@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { heapCommand } from './commands/heap.js';
 import { loadCommand } from './commands/load.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
+  program.addCommand(heapCommand());
   program.addCommand(loadCommand());
   program.addCommand(reportCommand());
   for (const cmd of program.commands) cmd.exitOverride();

@@ -8,4 +8,6 @@ export { runCheck, type CheckOptions, type CheckResult } from './check/run-check
 export { judge, type Judgement } from './check/judge.js';
 export { resolvePolicy, type PolicyOptions, type CheckPolicy } from './check/policy.js';
 export { baselineFrom, readBaseline, writeBaseline, type Baseline } from './check/baseline.js';
+export { findHeapLeaks, type HeapSnapshotInput, type FindHeapLeaksOptions } from './analyse/heap/leak-set.js';
+export type { HeapLeakReport, HeapLeakGroup, HeapPathStep, HeapSnapshotInfo } from './report/schema.js';
 export type { Report, ProcessReport, GroupReport, Verdict, Violation, Exclusion } from './report/schema.js';

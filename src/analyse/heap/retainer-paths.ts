@@ -1,0 +1,278 @@
+/**
+ * Who holds an object: a breadth-first search from the snapshot's root over strong edges gives
+ * every reachable node a shortest path back to a GC root; a path is then told in a person's
+ * words, V8's plumbing (hidden arrays, cells, maps' backing stores) left out.
+ */
+import { relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HeapPathStep } from '../../report/schema.js';
+import type { HeapSnapshot } from './snapshot-reader.js';
+
+const NONE = 0xffffffff;
+
+/**
+ * Roots that hold things only for the moment the snapshot was taken (the handles and stack of
+ * the code that called writeHeapSnapshot): a path through them says nothing about a leak, so
+ * they are searched last.
+ */
+const TRANSIENT_ROOTS = new Set(['(Handle scope)', '(Stack roots)']);
+
+export interface ShortestPaths {
+  /** Parent node on the shortest strong path from the root, NONE when unreachable. */
+  parent: Uint32Array;
+  /** The edge from the parent. */
+  parentEdge: Uint32Array;
+  /** Order in which the search reached the node: lower is closer to a root. */
+  rank: Uint32Array;
+}
+
+export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
+  const n = snap.nodeCount;
+  const { firstEdge, edgeTo, edgeType } = snap;
+  const weak = snap.edgeTypes.indexOf('weak');
+  const shortcut = snap.edgeTypes.indexOf('shortcut');
+  const parent = new Uint32Array(n).fill(NONE);
+  const parentEdge = new Uint32Array(n).fill(NONE);
+  const rank = new Uint32Array(n).fill(NONE);
+  const queue = new Uint32Array(n);
+  let head = 0;
+  let tail = 0;
+  const transient: number[] = [];
+  parent[root] = root;
+  rank[root] = tail;
+  queue[tail++] = root;
+  const synthetic = snap.nodeTypes.indexOf('synthetic');
+  const visit = (from: number, skipTransient: boolean) => {
+    // V8's own identity maps (compiler, serializer) hang off (Strong roots) for a moment too.
+    const fromRoot = skipTransient && snap.nodeType[from] === synthetic;
+    for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) {
+      const t = edgeType[e];
+      // Weak edges do not keep anything alive; shortcuts repeat a path that exists anyway.
+      if (t === weak || t === shortcut) continue;
+      const to = edgeTo[e]!;
+      if (parent[to] !== NONE) continue;
+      if (fromRoot && ((snap.nodeType[to] === synthetic && TRANSIENT_ROOTS.has(snap.nameOf(to))) || snap.edgeNameOf(e).endsWith('/ IdentityMapBase'))) {
+        transient.push(e, from);
+        continue;
+      }
+      parent[to] = from;
+      parentEdge[to] = e;
+      rank[to] = tail;
+      queue[tail++] = to;
+    }
+  };
+  const drain = (skipTransient: boolean) => {
+    while (head < tail) {
+      const from = queue[head++]!;
+      visit(from, skipTransient);
+    }
+  };
+  drain(true);
+  for (let k = 0; k < transient.length; k += 2) {
+    const e = transient[k]!;
+    const to = edgeTo[e]!;
+    if (parent[to] !== NONE) continue;
+    parent[to] = transient[k + 1]!;
+    parentEdge[to] = e;
+    rank[to] = tail;
+    queue[tail++] = to;
+  }
+  drain(false);
+  return { parent, parentEdge, rank };
+}
+
+/** Raw node path root first, without the snapshot's synthetic root itself. */
+function rawPath(paths: ShortestPaths, node: number, root = 0): number[] {
+  const path: number[] = [];
+  let at = node;
+  for (let guard = 0; at !== root && at !== NONE && guard < 100_000; guard++) {
+    path.push(at);
+    at = paths.parent[at]!;
+  }
+  return path.reverse();
+}
+
+/** Tells nodes the way a person reads them; caches what it has looked up. */
+export class NodeNamer {
+  private scripts = new Map<number, string | null>();
+  private scriptById: Map<number, string> | undefined;
+
+  constructor(
+    readonly snap: HeapSnapshot,
+    readonly cwd = process.cwd(),
+  ) {}
+
+  /** A group's name: the class, `(closure) name`, or the kind for strings and other values. */
+  groupName(node: number): string {
+    const type = this.snap.typeOf(node);
+    const name = this.snap.nameOf(node);
+    return groupNameOf(type, name);
+  }
+
+  /** One node on a path: a context as the scope it is, plumbing as null (left out). */
+  pathName(node: number): string | null {
+    const snap = this.snap;
+    const type = snap.typeOf(node);
+    const name = snap.nameOf(node);
+    if (name === 'system / Context' || name === 'system / SourceTextModule') return this.scopeName(node);
+    if (type === 'synthetic') return name || null;
+    if (type === 'hidden' || type === 'code' || type === 'array' || type === 'object shape' || type === 'number') return null;
+    if (name.startsWith('system / ')) return null;
+    return groupNameOf(type, name);
+  }
+
+  /** `(module scope) fixtures/x.mjs` for an ES module's scope, `(closure scope) file` for a function's. */
+  scopeName(node: number): string {
+    const snap = this.snap;
+    if (snap.nameOf(node) === 'system / SourceTextModule') {
+      const file = this.moduleScript(node);
+      return file ? `(module scope) ${file}` : '(module scope)';
+    }
+    const extension = this.edgeTarget(node, 'extension');
+    if (extension !== undefined && snap.nameOf(extension) === 'system / SourceTextModule') {
+      const file = this.moduleScript(extension);
+      return file ? `(module scope) ${file}` : '(module scope)';
+    }
+    // A function's scope: the closures that capture it say where it is. The outermost function
+    // scope of a script (its `previous` is the native context) is a CommonJS module's scope.
+    const previous = this.edgeTarget(node, 'previous');
+    const topLevel = previous !== undefined && snap.nameOf(previous) === 'system / NativeContext';
+    for (const { from, edge } of snap.retainersOf(node)) {
+      if (snap.typeOf(from) !== 'closure' || snap.edgeNameOf(edge) !== 'context') continue;
+      const file = this.closureScript(from);
+      if (!file) continue;
+      if (topLevel) return `(module scope) ${file}`;
+      const fn = snap.nameOf(from);
+      return fn ? `(scope captured by ${fn}) ${file}` : `(closure scope) ${file}`;
+    }
+    return topLevel ? '(module scope)' : '(closure scope)';
+  }
+
+  edgeTarget(node: number, name: string): number | undefined {
+    const snap = this.snap;
+    for (let e = snap.firstEdge[node]!; e < snap.firstEdge[node + 1]!; e++) if (snap.edgeNameOf(e) === name) return snap.edgeTo[e];
+    return undefined;
+  }
+
+  /** The script a closure's code is in, from its shared function info, shortened for reading. */
+  closureScript(closure: number): string | undefined {
+    const cached = this.scripts.get(closure);
+    if (cached !== undefined) return cached ?? undefined;
+    const shared = this.edgeTarget(closure, 'shared');
+    const script = shared === undefined ? undefined : this.sharedScript(shared);
+    this.scripts.set(closure, script ?? null);
+    return script;
+  }
+
+  private sharedScript(shared: number): string | undefined {
+    const script = this.edgeTarget(shared, 'script_or_debug_info') ?? this.edgeTarget(shared, 'script');
+    if (script === undefined) return undefined;
+    const name = this.snap.nameOf(script);
+    // A debug info sits between the function and its script when a debugger touched it.
+    if (name === 'system / DebugInfo') {
+      const inner = this.edgeTarget(script, 'script');
+      return inner === undefined ? undefined : this.displayFile(this.snap.nameOf(inner));
+    }
+    return name && !name.startsWith('system / ') ? this.displayFile(name) : undefined;
+  }
+
+  /** An ES module's script: through the module's function (a closure or its generator) or its shared function info. */
+  moduleScript(module: number): string | undefined {
+    const snap = this.snap;
+    for (let e = snap.firstEdge[module]!; e < snap.firstEdge[module + 1]!; e++) {
+      const to = snap.edgeTo[e]!;
+      const type = snap.typeOf(to);
+      if (type === 'closure') return this.closureScript(to);
+      if (type === 'object' && snap.nameOf(to) === 'Generator') {
+        const fn = this.edgeTarget(to, 'function');
+        if (fn !== undefined) return this.closureScript(fn);
+      }
+      if (type === 'code' && (this.edgeTarget(to, 'script_or_debug_info') ?? this.edgeTarget(to, 'script')) !== undefined) return this.sharedScript(to);
+    }
+    return undefined;
+  }
+
+  /** file:///abs/x.mjs or /abs/x.mjs → x.mjs relative to the working directory when under it. */
+  displayFile(url: string): string {
+    let path = url;
+    if (url.startsWith('file://')) {
+      try {
+        path = fileURLToPath(url);
+      } catch {
+        return url;
+      }
+    }
+    if (!path.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(path)) return path;
+    const rel = relative(this.cwd, path);
+    return rel && !rel.startsWith('..') ? rel.split(sep).join('/') : path;
+  }
+
+  /** Where a node's code is (a closure's own, an object's constructor's), from the snapshot's locations. */
+  location(node: number): { file: string; line: number; column: number } | undefined {
+    const loc = this.snap.locations.get(node);
+    if (!loc) return undefined;
+    const [scriptId, line, column] = loc;
+    let file = this.snap.typeOf(node) === 'closure' ? this.closureScript(node) : undefined;
+    file ??= this.scriptFor(scriptId);
+    return file ? { file, line: line + 1, column: column + 1 } : undefined;
+  }
+
+  /** Script id → file, learnt from the closures that have a location (the snapshot has no script table). */
+  private scriptFor(scriptId: number): string | undefined {
+    if (!this.scriptById) {
+      this.scriptById = new Map();
+      for (const [node, [id]] of this.snap.locations) {
+        if (this.scriptById.has(id) || this.snap.typeOf(node) !== 'closure') continue;
+        const file = this.closureScript(node);
+        if (file) this.scriptById.set(id, file);
+      }
+    }
+    return this.scriptById.get(scriptId);
+  }
+}
+
+export function groupNameOf(type: string, name: string): string {
+  switch (type) {
+    case 'closure':
+      return `(closure) ${name || '(anonymous)'}`;
+    case 'string':
+    case 'concatenated string':
+    case 'sliced string':
+    case 'number':
+    case 'bigint':
+    case 'symbol':
+    case 'regexp':
+      return `(${type})`;
+    default:
+      return name || `(${type})`;
+  }
+}
+
+/** The shortest strong path from a GC root to `node`, told as steps a person reads, root first. */
+export function retainerPath(snap: HeapSnapshot, paths: ShortestPaths, namer: NodeNamer, node: number): HeapPathStep[] {
+  const steps: HeapPathStep[] = [];
+  const nodes = rawPath(paths, node);
+  for (let k = 0; k < nodes.length; k++) {
+    const at = nodes[k]!;
+    const last = k === nodes.length - 1;
+    const name = last ? namer.groupName(at) : namer.pathName(at);
+    if (name === null) continue;
+    // Synthetic roots: keep the outermost one only ((GC roots), not (Strong roots) under it).
+    if (snap.typeOf(at) === 'synthetic' && steps.length > 0 && steps[steps.length - 1]!.nodeType === 'synthetic') continue;
+    const e = paths.parentEdge[at]!;
+    const edgeType = e === NONE || steps.length === 0 ? '' : snap.edgeTypeOf(e);
+    const raw = e === NONE || steps.length === 0 ? '' : snap.edgeNameOf(e);
+    steps.push({ edge: edgeType === 'element' ? `[${raw}]` : raw, edgeType, node: name, nodeType: snap.typeOf(at), id: snap.nodeId[at]! });
+  }
+  // A module's scope lives as long as the process (the module map holds it): it is as good as a
+  // root, and what leads to it (the module record, its namespace, its generator) is plumbing.
+  let scope = -1;
+  for (let k = steps.length - 2; k > 0; k--) {
+    if (steps[k]!.node.startsWith('(module scope)')) {
+      scope = k;
+      break;
+    }
+  }
+  if (scope > 1) steps.splice(1, scope - 1);
+  return steps;
+}
