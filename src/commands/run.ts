@@ -135,6 +135,7 @@ export function runCommand(): Command {
       promises: Boolean(flags.promises),
       listeners: Boolean(flags.listeners),
       ...heapOptions(flags),
+      onProgress: (line) => process.stderr.write(colorsFor(process.stderr).dim(`leakprof: ${line}\n`)),
       onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
     });
     emitReport(result.report, flags);

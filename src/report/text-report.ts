@@ -10,6 +10,7 @@ import { formatAgeRange, formatDuration } from '../util/duration.js';
 import { plain } from './colors.js';
 import { formatBytes } from '../util/bytes.js';
 import { renderMemoryLine } from './memory-trend.js';
+import { renderHeapLeaks } from './heap-text.js';
 
 export interface TextOptions {
   debug: 1 | 2;
@@ -56,6 +57,7 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
+  if (proc.heapLeaks) lines.push(renderHeapLeaks(proc.heapLeaks, c));
   const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.name === 'heap'));
   if (memory) lines.push(memory);
   if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));

@@ -13,6 +13,7 @@ import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '..
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { newestSnapshot, readSpool, type ProcessSpool } from '../transport/spool-reader.js';
+import { addHeapLeaks } from './heap-leaks.js';
 import { toolVersion } from '../version.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
@@ -57,6 +58,8 @@ export interface RunOptions {
   forwardSignals?: boolean;
   /** Keep the spool folder (for debugging leakprof). */
   keepSpool?: boolean;
+  /** Progress of long steps after the run (reading heap snapshots), one line at a time. */
+  onProgress?: (line: string) => void;
   onSpawn?: (child: ChildProcess) => void;
   /** Further collector settings (promises, listeners, gc) passed to every process as they are. */
   collector?: Partial<Omit<CollectorConfig, 'spool'>>;
@@ -177,6 +180,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if ((timedOut || exit.signal) && child.pid !== undefined) {
     const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
     if (unheard) report.processes.unshift(unheard);
+  }
+  if (options.heap) {
+    await addHeapLeaks(report, readSpool(spool), { checkpoints: options.heap.checkpoints, keep: options.heap.dir !== undefined, onProgress: options.onProgress });
   }
   if (!options.keepSpool) removeSpool(spool);
   const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
