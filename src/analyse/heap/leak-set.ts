@@ -125,7 +125,8 @@ function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uin
     const id = s3.nodeId[i]!;
     if (has(s1.ids, id) || !has(s2.ids, id)) continue;
     const name = s3.nameOf(i);
-    if (name.startsWith('system / ') || INTERNAL_NAMES.has(name)) continue;
+    // Node's own C++ bookkeeping (its module loader's caches, `Node / std::…`) is the runtime's, not the program's.
+    if (name.startsWith('system / ') || name.startsWith('Node / std::') || INTERNAL_NAMES.has(name)) continue;
     out.push(i);
   }
   return out;
