@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
-import { NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
+import { leakprofObjects, NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
 import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
@@ -56,8 +56,9 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
   const s3 = await readSnapshot(last.file, { onProgress: progress(last.label) });
 
   say(`finding the leak set among ${s3.nodeCount.toLocaleString('en-US')} objects`);
-  const paths = shortestPaths(s3);
-  const leak = leakSet(s3, s1, s2, paths.parent);
+  const namer = new NodeNamer(s3);
+  const paths = shortestPaths(s3, 0, leakprofObjects(s3, namer));
+  const leak = leakSet(s3, s1, s2, paths.parent, paths.own);
   say(`${leak.length.toLocaleString('en-US')} objects in the leak set; computing retained sizes`);
   let doms: Dominators | undefined;
   try {
@@ -66,7 +67,6 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
     notes.push(`retained sizes left out: ${(error as Error).message}`);
   }
 
-  const namer = new NodeNamer(s3);
   const { groups, folded, shrunk } = groupLeaks(s3, leak, doms, namer, [s1, s2], paths.rank);
   if (folded > 0) notes.push(`${folded} leaked object(s) held only through other leaked objects are counted in those objects' retained size, not as groups of their own`);
   if (shrunk > 0) notes.push(`${shrunk} group(s) left out: no more of their kind in the last snapshot than in the first`);
@@ -114,7 +114,7 @@ function has(sorted: Uint32Array, id: number): boolean {
 }
 
 /** Nodes of the last snapshot new since the first, present in the second, strongly reachable and not V8's own. */
-function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uint32Array): number[] {
+function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uint32Array, own: Uint8Array): number[] {
   const internalType = new Uint8Array(s3.nodeTypes.length);
   s3.nodeTypes.forEach((t, i) => (internalType[i] = INTERNAL_TYPES.has(t) ? 1 : 0));
   const out: number[] = [];
@@ -122,6 +122,8 @@ function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uin
     if (internalType[s3.nodeType[i]!]) continue;
     // Reachable only through weak edges (or not at all): on its way out, not leaked.
     if (parent[i] === NO_DOMINATOR) continue;
+    // leakprof's own tables, in the process it watched.
+    if (own[i]) continue;
     const id = s3.nodeId[i]!;
     if (has(s1.ids, id) || !has(s2.ids, id)) continue;
     const name = s3.nameOf(i);

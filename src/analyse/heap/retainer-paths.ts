@@ -24,9 +24,26 @@ export interface ShortestPaths {
   parentEdge: Uint32Array;
   /** Order in which the search reached the node: lower is closer to a root. */
   rank: Uint32Array;
+  /** 1 for what only leakprof's own collector holds (its tables, in the process it watched): never the program's leak. */
+  own: Uint8Array;
 }
 
-export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
+/** leakprof's own code in the process it watches: everything it ships but the built-in workload (which is the program there). */
+const LEAKPROF_DIST = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Objects and closures whose code (a closure's own, an object's constructor's) is leakprof's: the roots of what is its own. */
+export function leakprofObjects(snap: HeapSnapshot, namer: NodeNamer): Uint8Array {
+  const own = new Uint8Array(snap.nodeCount);
+  const prefix = `${namer.displayFile(LEAKPROF_DIST.replace(/[\\/]$/, ''))}/`;
+  const workload = `${prefix}workload/`;
+  for (const node of snap.locations.keys()) {
+    const file = namer.location(node)?.file;
+    if (file !== undefined && file.startsWith(prefix) && !file.startsWith(workload)) own[node] = 1;
+  }
+  return own;
+}
+
+export function shortestPaths(snap: HeapSnapshot, root = 0, own?: Uint8Array): ShortestPaths {
   const n = snap.nodeCount;
   const { firstEdge, edgeTo, edgeType } = snap;
   const weak = snap.edgeTypes.indexOf('weak');
@@ -38,6 +55,10 @@ export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
   let head = 0;
   let tail = 0;
   const transient: number[] = [];
+  // What leakprof's own code made (its collector's tables, closures and hooks, marked by the caller) is searched
+  // last, so that only what nothing of the program's holds is marked as leakprof's own.
+  const ownRoot = own ?? new Uint8Array(n);
+  const ownEdges: number[] = [];
   parent[root] = root;
   rank[root] = tail;
   queue[tail++] = root;
@@ -51,6 +72,10 @@ export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
       if (t === weak || t === shortcut) continue;
       const to = edgeTo[e]!;
       if (parent[to] !== NONE) continue;
+      if (ownRoot[to]) {
+        ownEdges.push(e, from);
+        continue;
+      }
       if (fromRoot && ((snap.nodeType[to] === synthetic && TRANSIENT_ROOTS.has(snap.nameOf(to))) || snap.edgeNameOf(e).endsWith('/ IdentityMapBase'))) {
         transient.push(e, from);
         continue;
@@ -78,7 +103,21 @@ export function shortestPaths(snap: HeapSnapshot, root = 0): ShortestPaths {
     queue[tail++] = to;
   }
   drain(false);
-  return { parent, parentEdge, rank };
+  const ownStart = tail;
+  for (let k = 0; k < ownEdges.length; k += 2) {
+    const e = ownEdges[k]!;
+    const to = edgeTo[e]!;
+    if (parent[to] !== NONE) continue;
+    parent[to] = ownEdges[k + 1]!;
+    parentEdge[to] = e;
+    rank[to] = tail;
+    queue[tail++] = to;
+  }
+  drain(false);
+  // Everything first reached from the collector is the collector's (breadth-first order: parents come first).
+  const owned = new Uint8Array(n);
+  for (let k = ownStart; k < tail; k++) owned[queue[k]!] = 1;
+  return { parent, parentEdge, rank, own: owned };
 }
 
 /** Raw node path root first, without the snapshot's synthetic root itself. */
