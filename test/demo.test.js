@@ -29,6 +29,11 @@ test('demo --json: leaky kept alive by its rotation and flush intervals at their
   assert.equal(leaky.leaking, true);
   assert.ok(leaky.compressorItems > fixed.compressorItems, `leaky ${leaky.compressorItems} vs fixed ${fixed.compressorItems} labels`);
   assert.deepEqual(fixed.leakedHandles, []);
+  // The heap leak set names who holds the leaky compressor's labels; the fixed one evicts them.
+  assert.ok(leaky.heapLeak, `no heap leak on the leaky side; notes: ${reports[0].processes[0].notes.join(' | ')}`);
+  assert.match(leaky.heapLeak.heldBy, /LeakyLabelsCompressor → \.labelToIdx: Map/);
+  assert.match(leaky.heapLeak.name, /string/);
+  assert.equal(fixed.heapLeak, undefined, JSON.stringify(fixed.heapLeak));
   assert.equal(reports[0].outcome.kind, 'timeout');
   assert.equal(reports[1].outcome.kind, 'exit');
   assert.match(stderr, /verdict/);

@@ -1,6 +1,7 @@
 /** The one-line conclusion on a built-in load run: memory trend, compressor growth, and the handles that kept it alive. */
 import type { BuiltinLoadRun } from '../supervise/run-builtin-load.js';
-import type { GroupReport } from '../report/schema.js';
+import type { GroupReport, HeapLeakGroup } from '../report/schema.js';
+import { renderPath } from '../report/heap-text.js';
 import { formatBytes } from '../util/bytes.js';
 
 export interface LoadVerdict {
@@ -12,6 +13,8 @@ export interface LoadVerdict {
   compressorItems: number | null;
   /** Handles still keeping the process alive after the load ended. */
   leakedHandles: GroupReport[];
+  /** With heap snapshots: the largest group of the heap leak set, and who holds it (the end of its path). */
+  heapLeak?: { count: number; name: string; heldBy: string; retainedBytes?: number };
   line: string;
 }
 
@@ -28,6 +31,8 @@ export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
   const parts: string[] = [];
   if (slope === null) parts.push('no memory figures (the workload did not finish)');
   else parts.push(memoryGrowing ? `+${formatBytes(slope)}/min heap after GC` : `flat heap (${slope >= 0 ? '+' : ''}${formatBytes(slope)}/min, within noise)`);
+  const heapLeak = largestHeapLeak(main?.heapLeaks?.groups ?? []);
+  if (heapLeak) parts.push(`heap leak set: ${heapLeak.count.toLocaleString('en-US')} × ${heapLeak.name} held by ${heapLeak.heldBy}`);
   if (run.result) parts.push(`compressor labels ${run.result.compressorItems.toLocaleString('en-US')}${memoryGrowing ? ' and rising' : ''}`);
   if (leakedHandles.length > 0) {
     const count = leakedHandles.reduce((n, g) => n + g.count, 0);
@@ -46,6 +51,23 @@ export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
     memoryGrowing,
     compressorItems: run.result?.compressorItems ?? null,
     leakedHandles,
+    ...(heapLeak ? { heapLeak } : {}),
     line: `${run.options.variant}: ${parts.join('; ')}`,
   };
+}
+
+/** The leak set's largest group, with the last steps of its path: the object and field that hold it. */
+function largestHeapLeak(groups: HeapLeakGroup[]): LoadVerdict['heapLeak'] {
+  // A leak of a load is many objects or much memory; one write request in flight at the end is not.
+  const g = groups.find((x) => x.count >= 100 || (x.retainedBytes ?? x.selfBytes) >= 64 * 1024);
+  if (!g) return undefined;
+  const steps = g.retainerPath;
+  // From the innermost object that is not a plain container (Map, Array, Object…) to the group itself.
+  const CONTAINERS = new Set(['Map', 'Set', 'Array', 'Object', '(object properties)', '(object elements)']);
+  let from = steps.length - 1;
+  while (from > 0 && (CONTAINERS.has(steps[from]!.node) || steps[from] === steps[steps.length - 1])) from--;
+  const heldBy = renderPath(steps.slice(Math.max(0, from))) || '(no strong path found)';
+  const out: NonNullable<LoadVerdict['heapLeak']> = { count: g.count, name: g.name, heldBy };
+  if (g.retainedBytes !== undefined) out.retainedBytes = g.retainedBytes;
+  return out;
 }

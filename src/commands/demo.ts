@@ -12,6 +12,7 @@ import { renderText } from './run.js';
 
 interface Flags extends LoadFlags {
   duration: string;
+  heap: boolean;
   json?: boolean;
   reports?: boolean;
 }
@@ -26,6 +27,7 @@ export function demoCommand(): Command {
     )
     .option('--duration <duration>', 'how long each variant pushes', '10s')
     .option('--reports', 'also print the full handle report of each variant')
+    .option('--no-heap', 'skip the heap snapshots (the heap leak set row)')
     .option('--json', 'print the verdicts and both reports as JSON on stdout');
   addLoadShapeOptions(cmd, { series: '5000', churn: '2000/s' });
   cmd.action(async (flags: Flags) => {
@@ -35,7 +37,7 @@ export function demoCommand(): Command {
     const runs: BuiltinLoadRun[] = [];
     for (const variant of ['leaky', 'fixed'] as const) {
       process.stderr.write(c.bold(`== ${variant}: ${shape.series} series, churn ${shape.churnPerSec}/s, ${flags.duration}${shape.http ? ', over HTTP' : ''}\n`));
-      runs.push(await runBuiltinLoad({ variant, durationMs, ...shape, onProgress: (line) => process.stderr.write(c.dim(`  ${variant} | ${line}\n`)) }));
+      runs.push(await runBuiltinLoad({ variant, durationMs, ...shape, heap: flags.heap, onProgress: (line) => process.stderr.write(c.dim(`  ${variant} | ${line}\n`)) }));
     }
     const verdicts = runs.map(loadVerdict);
     if (flags.json) {
@@ -47,6 +49,11 @@ export function demoCommand(): Command {
     process.exitCode = runs.every((r) => r.result) ? 0 : 1;
   });
   return cmd;
+}
+
+function heapCell(run: BuiltinLoadRun, v: LoadVerdict, c: ReturnType<typeof colorsFor>): string {
+  if (v.heapLeak) return c.red(`${v.heapLeak.count.toLocaleString('en-US')} × ${v.heapLeak.name}\nheld by ${v.heapLeak.heldBy}`);
+  return run.report.processes[0]?.heapLeaks ? c.green('nothing grew') : '-';
 }
 
 function stripGroups(v: LoadVerdict) {
@@ -63,6 +70,7 @@ function sideBySide(runs: BuiltinLoadRun[], verdicts: LoadVerdict[], c: ReturnTy
     ['heap after GC', ...cell((r) => (r.result ? sparkline(r.result.memory.map((m) => m.heapUsed)) : '-'))],
     ['heap slope', ...cell((_r, v) => (v.slopeBytesPerMin === null ? '-' : `${v.slopeBytesPerMin >= 0 ? '+' : ''}${formatBytes(v.slopeBytesPerMin)}/min`))],
     ['exited by itself', ...cell((r) => (r.exitedByItself ? 'yes' : c.red('no: kept alive')))],
+    ['heap leak set', ...cell((r, v) => heapCell(r, v, c))],
     ['handles left alive', ...cell((_r, v) => String(v.leakedHandles.reduce((n, g) => n + g.count, 0)))],
     ['verdict', ...cell((_r, v) => (v.leaking ? c.red('LEAKING') : c.green('clean')))],
   );

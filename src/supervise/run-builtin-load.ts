@@ -28,6 +28,8 @@ export interface BuiltinLoadOptions {
   exitWindowMs?: number;
   /** Where the workload's progress lines go. */
   onProgress?: (line: string) => void;
+  /** Heap snapshots at a third and two thirds of the load, and at the end: the heap leak set. */
+  heap?: boolean;
 }
 
 export interface BuiltinLoadRun {
@@ -62,6 +64,7 @@ export async function runBuiltinLoad(options: BuiltinLoadOptions): Promise<Built
       // The fixed variant exits by itself when the load ends; whatever is still running after this window is kept alive by something.
       timeoutMs: options.durationMs + (options.exitWindowMs ?? 3000),
       graceMs: 1000,
+      ...(options.heap ? { heap: { checkpoints: [Math.round(options.durationMs / 3), Math.round((2 * options.durationMs) / 3)], interval: 64 * 1024 } } : {}),
       stdio: options.onProgress ? 'pipe' : 'inherit',
       onSpawn: (child) => {
         if (!options.onProgress) return;

@@ -6,7 +6,7 @@
  * the last one in full, for paths, sizes and dominators.
  */
 import { rmSync } from 'node:fs';
-import type { HeapLeakGroup, HeapLeakReport, HeapSnapshotInfo } from '../../report/schema.js';
+import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
 import { leakprofObjects, NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
 import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
@@ -30,6 +30,8 @@ export interface FindHeapLeaksOptions {
 const INTERNAL_TYPES = new Set(['hidden', 'code', 'synthetic', 'object shape', 'array', 'number']);
 const INTERNAL_NAMES = new Set(['(system)', '(compiled code)', '(Internalized strings)', '(External strings)']);
 const EXAMPLES = 5;
+/** Edges of Node's private symbols (`<symbol node:source_map_data_private_symbol>`): what hangs there is Node's bookkeeping. */
+const RUNTIME_EDGE = /^<symbol node:\w*private_symbol>$/;
 
 export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: FindHeapLeaksOptions = {}): Promise<HeapLeakReport> {
   if (snapshots.length < 3) throw new Error(`a heap leak set needs 3 snapshots (baseline, target, final), got ${snapshots.length}`);
@@ -71,14 +73,24 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
   if (folded > 0) notes.push(`${folded} leaked object(s) held only through other leaked objects are counted in those objects' retained size, not as groups of their own`);
   if (shrunk > 0) notes.push(`${shrunk} group(s) left out: no more of their kind in the last snapshot than in the first`);
   groups.sort((x, y) => size(y.group) - size(x.group) || y.group.count - x.group.count);
-  if (groups.length > top) notes.push(`${groups.length - top} smaller group(s) not shown (--top ${top})`);
-  const shown = groups.slice(0, top);
-  for (const g of shown) {
+  const shown: typeof groups = [];
+  let runtime = 0;
+  for (const g of groups) {
+    if (shown.length === top) break;
     const node = g.node;
     g.group.retainerPath = retainerPath(s3, paths, namer, node);
+    // Held in Node's own caches, under its private symbols (the source maps it parses as stacks are mapped, …): the runtime's.
+    if (heldByRuntime(g.group.retainerPath)) {
+      runtime++;
+      continue;
+    }
     const loc = namer.location(node);
     if (loc) g.group.location = loc;
+    shown.push(g);
   }
+  if (runtime > 0) notes.push(`${runtime} group(s) held only in Node's own caches (source maps and the like) left out`);
+  const notShown = groups.length - shown.length - runtime;
+  if (notShown > 0) notes.push(`${notShown} smaller group(s) not shown (--top ${top})`);
 
   const deleting = options.keepFiles === false;
   const infos: HeapSnapshotInfo[] = [info(first, s1, deleting), info(second, s2, deleting), info(last, s3, deleting)];
@@ -93,6 +105,21 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
 }
 
 const size = (g: HeapLeakGroup) => g.retainedBytes ?? g.selfBytes;
+
+/**
+ * Node's own state, not the program's: held under one of Node's private symbols (the source maps
+ * it parses as stacks are mapped), or with Node's code as the innermost scope on the path (a
+ * lazily built table in node:internal/…). A path through Node's timers into a program's closure
+ * ends in the program's scope, and stays.
+ */
+function heldByRuntime(path: HeapPathStep[]): boolean {
+  if (path.some((step) => RUNTIME_EDGE.test(step.edge))) return true;
+  for (let k = path.length - 1; k >= 0; k--) {
+    const scope = /^\((?:module scope|closure scope|scope captured by [^)]*)\) (.*)$/.exec(path[k]!.node);
+    if (scope) return scope[1]!.startsWith('node:');
+  }
+  return false;
+}
 
 function info(input: HeapSnapshotInput, snap: SnapshotIds | HeapSnapshot, deleted: boolean): HeapSnapshotInfo {
   const out: HeapSnapshotInfo = { label: input.label, file: deleted ? null : input.file, nodes: snap.nodeCount, bytes: snap.totalBytes };
