@@ -17,8 +17,11 @@ describe('timer stacks', { concurrency: true }, () => {
       const [interval] = found;
       assert.equal(interval.label, 'Timeout 1000ms repeat');
       assert.equal(interval.top, null, 'the interval has no user frame of its own');
-      // Cut at the Timeout constructor: setInterval, then the library; none of async_hooks' or the timer internals' frames.
-      assert.deepEqual(interval.frames.slice(0, 2).map((f) => f.function), ['setInterval', 'Timeout.arm'], JSON.stringify(interval.frames));
+      // auto: cut at the Timeout constructor (setInterval, then the library); all: taken in leakprof's setInterval
+      // wrapper and cut at it (the library's frame first). Either way none of async_hooks' or the timer internals' frames.
+      const top = mode === 'all' ? ['Timeout.arm'] : ['setInterval', 'Timeout.arm'];
+      assert.deepEqual(interval.frames.slice(0, top.length).map((f) => f.function), top, JSON.stringify(interval.frames));
+      assert.ok(!interval.frames.some((f) => f.kind === 'leakprof'), JSON.stringify(interval.frames));
       assert.ok(!interval.frames.some((f) => f.file === 'node:internal/async_hooks'));
       assert.equal(location(interval), `${file}:${markerLine(file, 'LEAK')}`);
     });
@@ -31,6 +34,26 @@ describe('timer stacks', { concurrency: true }, () => {
     const found = leaks(proc).filter((g) => g.type === 'Timeout');
     assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
     assert.equal(location(found[0]), `${file}:${markerLine(file, 'LEAK')}`);
+  });
+
+  test('--stacks all: timers made every way (globals, node:timers exports, promisify, timers/promises) are located at their lines, and behave as without leakprof', async () => {
+    const file = 'fixtures/timers/every-way.mjs';
+    const { report, code, stderr } = await runLeakprof(['--stacks', 'all', '--timeout', TIMEOUT, file]);
+    assert.equal(code, 0, stderr);
+    const proc = processFor(report, file);
+    const timeouts = handleGroups(proc).filter((g) => g.type === 'Timeout');
+    for (const [marker, label] of [
+      ['LEAK global-interval', 'Timeout 100000ms repeat'],
+      ['LEAK named-interval', 'Timeout 200000ms repeat'],
+      ['LEAK named-timeout', 'Timeout 300000ms'],
+      ['LEAK promises-timeout', 'Timeout 400000ms'],
+      ['LEAK after-throw', 'Timeout 500000ms'],
+    ]) {
+      const found = timeouts.filter((g) => g.label === label);
+      assert.equal(found.length, 1, `${marker}:\n${describeGroups(timeouts)}`);
+      assert.equal(location(found[0]), `${file}:${markerLine(file, marker)}`, marker);
+      assert.ok(!found[0].frames.some((f) => f.kind === 'leakprof'), JSON.stringify(found[0].frames));
+    }
   });
 
   test('--stacks all: a timer armed on a plain object by the deprecated timers.active() still has its stack', { skip: typeof timers.active !== 'function' && 'no timers.active on this Node' }, async () => {

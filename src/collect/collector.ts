@@ -19,6 +19,7 @@ import { ListenerTable } from './listener-table.js';
 import { StackTable } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
+import { startTimerSource } from './timer-source.js';
 
 export class Collector {
   readonly stacks: StackTable;
@@ -38,6 +39,10 @@ export class Collector {
     const source: ResourceSource = startResourceSource(this.table);
     this.table.boundary = source.boundary;
     this.stops.push(() => source.stop());
+    if (config.stackMode === 'all') {
+      const timerSource = startTimerSource(this.table, config.stackDepth);
+      this.stops.push(() => timerSource.stop());
+    }
     const profiles: ProfileSource[] = [];
     if (config.promises) {
       this.promises = new PromiseTable(this.stacks, config.promiseBudget);

@@ -11,6 +11,7 @@ import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
 import type { RawStack, StackTable } from './stack-table.js';
 import { currentTest } from './test-context.js';
+import type { TimerStackSink } from './timer-source.js';
 
 export class LiveRecord {
   /** The test (interned, test-context.ts) whose code created it, or -1. */
@@ -58,7 +59,9 @@ interface PendingTick {
   ancestor: number;
 }
 
-export class ResourceTable implements ResourceListener {
+export class ResourceTable implements ResourceListener, TimerStackSink {
+  /** A timer's stack its wrapper took (timer-source.ts, `--stacks all`), for the Timeout being made now. */
+  pending: RawStack | undefined = undefined;
   readonly live = new Map<number, LiveRecord>();
   readonly kinds = new Map<string, TypeState>();
   readonly ancestors: Ancestor[] = [];
@@ -103,23 +106,28 @@ export class ResourceTable implements ResourceListener {
     let stack = -1;
     let raw: RawStack | undefined;
     let budgeted = false;
+    let precise = false;
     if (this.mode === 'all' || (this.mode === 'auto' && (kind.alwaysStacked || isInterval(type, resource) || (budgeted = this.budget.take())))) {
       const started = budgeted ? performance.now() : 0;
       if (kind.constructorBoundary !== undefined && (resource as { constructor?: unknown }).constructor === kind.constructorBoundary) {
         // Lazy: most timers fire or are cleared long before a snapshot, and their stacks are never read.
-        raw = this.stacks.captureLazy(kind.constructorBoundary);
+        // Under `--stacks all` the setTimeout/setInterval wrapper has taken it already, in the caller's frame (cheaper).
+        raw = this.pending ?? this.stacks.captureLazy(kind.constructorBoundary);
+        this.pending = undefined;
         if (raw !== undefined) kind.stacked++;
       } else {
         stack = this.stacks.capture(this.boundary!);
         if (stack >= 0) kind.stacked++;
       }
       // Read the clock once: it dates the resource and prices the stack (rare kinds' stacks are free, busy kinds' are sampled).
-      this.clock = performance.now();
+      // Not for every timer under `--stacks all`: there every resource is stacked, and the coarse clock dates them as in the default mode.
+      precise = this.mode !== 'all' || stack >= 0;
+      if (precise) this.clock = performance.now();
       if (budgeted) this.budget.charge(this.clock - started);
     }
     const stacked = stack >= 0 || raw !== undefined;
     // A clock read costs as much as the rest of this function: take it for stacked (rare) resources and every 64th other.
-    const createdAt = stacked ? this.clock : ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
+    const createdAt = stacked && precise ? this.clock : ++this.inits % CLOCK_EVERY === 0 ? (this.clock = performance.now()) : this.clock;
     // Eager: ancestry only for a stack without user code. Lazy: not known yet, so keep the (cheap, uninterned) link for later.
     let createdBy = -1;
     if (raw !== undefined) createdBy = this.parentLink(triggerAsyncId);
