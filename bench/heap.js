@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compare, leakprof, nodeBinary, root } from './lib/compare.js';
+import { compareOn, forEachNode, leakprof, root } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
 const workload = join(root, 'dist/workload/main.js');
@@ -50,20 +50,11 @@ function pipeline(node) {
 }
 
 const results = { date: new Date().toISOString(), rounds: Number(values.rounds), machine: { cpus: cpus().length }, runs: [] };
-for (const major of values.nodes.split(',')) {
-  const node = nodeBinary(major);
-  if (!node) {
-    console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
-    continue;
-  }
-  const version = execFileSync(node, ['--version']).toString().trim();
-  for (const row of compare({ node, loads, modes, rounds: results.rounds })) {
-    results.runs.push({ node: version, ...row });
-    console.log(`${version} ${row.load} (${row.unit}): ${Object.entries(row.ratios).map(([m, r]) => `${m} ${r}x`).join(', ')}`);
-  }
+forEachNode(values.nodes, (node, version) => {
+  compareOn(node, version, { loads, modes, results });
   const p = pipeline(node);
   results.runs.push({ node: version, load: 'workload --heap pipeline (wall ms)', ...p });
   console.log(`${version} --heap pipeline: ${p.plainWallMs} ms without, ${p.heapWallMs} ms with (+${p.extraMs} ms for 3 snapshots and the leak set)`);
-}
+});
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/heap.json'), `${JSON.stringify(results, null, 2)}\n`);

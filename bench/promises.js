@@ -3,12 +3,11 @@
 // awaits and 100 fans of 1000) and on the built-in compressor/aggregator load (5 s, paced,
 // so it compares the CPU the process spent). Writes bench/results/promises.json.
 //   node bench/promises.js [--rounds 3] [--nodes 20,24]
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compare, leakprof, nodeBinary, root, whyPreload } from './lib/compare.js';
+import { compareOn, forEachNode, leakprof, root, whyPreload } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
 const workload = join(root, 'dist/workload/main.js');
@@ -30,17 +29,8 @@ const modes = {
 };
 
 const results = { date: new Date().toISOString(), rounds: Number(values.rounds), machine: { cpus: cpus().length }, runs: [] };
-for (const major of values.nodes.split(',')) {
-  const node = nodeBinary(major);
-  if (!node) {
-    console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
-    continue;
-  }
-  const version = execFileSync(node, ['--version']).toString().trim();
-  for (const row of compare({ node, loads, modes, rounds: results.rounds })) {
-    results.runs.push({ node: version, ...row });
-    console.log(`${version} ${row.load} (${row.unit}): ${Object.entries(row.ratios).map(([m, r]) => `${m} ${r}x`).join(', ')}`);
-  }
-}
+forEachNode(values.nodes, (node, version) => {
+  compareOn(node, version, { loads, modes, results });
+});
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/promises.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -49,3 +49,26 @@ export function compare({ node, loads, modes, rounds }) {
   }
   return out;
 }
+
+/**
+ * Runs `body(node, version)` for each major in "20,24" that is installed (this Node, or the one
+ * .ci/run cached); says which are missing.
+ */
+export function forEachNode(majors, body) {
+  for (const major of majors.split(',')) {
+    const node = nodeBinary(major);
+    if (!node) {
+      console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
+      continue;
+    }
+    body(node, execFileSync(node, ['--version']).toString().trim());
+  }
+}
+
+/** compare() for one Node, each row recorded in `results.runs` and printed as ratios. */
+export function compareOn(node, version, { loads, modes, results }) {
+  for (const row of compare({ node, loads, modes, rounds: results.rounds })) {
+    results.runs.push({ node: version, ...row });
+    console.log(`${version} ${row.load} (${row.unit}): ${Object.entries(row.ratios).map(([m, r]) => `${m} ${r}x`).join(', ')}`);
+  }
+}

@@ -83,11 +83,7 @@ export class StackTable {
   tailOf(id: number): number {
     let tail = this.tails.get(id);
     if (tail === undefined) {
-      const frames = (this.frames[id] ?? []).slice(1);
-      tail = this.frames.length;
-      this.frames.push(frames);
-      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
-      this.topFunction.push('');
+      tail = this.add((this.frames[id] ?? []).slice(1), '');
       this.tails.set(id, tail);
     }
     return tail;
@@ -165,13 +161,18 @@ export class StackTable {
     for (const f of frames) key += `${f.file}:${f.line}:${f.col}${f.async ? 'a' : ''}|`;
     let id = this.ids.get(key);
     if (id === undefined) {
-      id = this.frames.length;
-      this.frames.push(frames);
-      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
-      this.topFunction.push('');
+      id = this.add(frames, '');
       this.ids.set(key, id);
     }
     return id;
+  }
+
+  /** A new stack id for these frames. */
+  private add(frames: WireFrame[], topFunction: string): number {
+    this.frames.push(frames);
+    this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
+    this.topFunction.push(topFunction);
+    return this.frames.length - 1;
   }
 
   private intern(sites: CallSite[]): number {
@@ -181,11 +182,7 @@ export class StackTable {
     }
     let id = this.ids.get(key);
     if (id === undefined) {
-      id = this.frames.length;
-      const frames = sites.map(toFrame);
-      this.frames.push(frames);
-      this.hasUserFrame.push(frames.some((f) => isUserFile(f.file)));
-      this.topFunction.push(enclosingFunction(sites[0]));
+      id = this.add(sites.map(toFrame), enclosingFunction(sites[0]));
       this.ids.set(key, id);
     }
     return id;

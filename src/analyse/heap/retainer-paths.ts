@@ -92,28 +92,23 @@ export function shortestPaths(snap: HeapSnapshot, root = 0, own?: Uint8Array): S
       visit(from, skipTransient);
     }
   };
+  /** Enters the targets of edges put aside earlier (pairs of edge, from), as if found now, then searches on from them. */
+  const resume = (deferred: number[]) => {
+    for (let k = 0; k < deferred.length; k += 2) {
+      const e = deferred[k]!;
+      const to = edgeTo[e]!;
+      if (parent[to] !== NONE) continue;
+      parent[to] = deferred[k + 1]!;
+      parentEdge[to] = e;
+      rank[to] = tail;
+      queue[tail++] = to;
+    }
+    drain(false);
+  };
   drain(true);
-  for (let k = 0; k < transient.length; k += 2) {
-    const e = transient[k]!;
-    const to = edgeTo[e]!;
-    if (parent[to] !== NONE) continue;
-    parent[to] = transient[k + 1]!;
-    parentEdge[to] = e;
-    rank[to] = tail;
-    queue[tail++] = to;
-  }
-  drain(false);
+  resume(transient);
   const ownStart = tail;
-  for (let k = 0; k < ownEdges.length; k += 2) {
-    const e = ownEdges[k]!;
-    const to = edgeTo[e]!;
-    if (parent[to] !== NONE) continue;
-    parent[to] = ownEdges[k + 1]!;
-    parentEdge[to] = e;
-    rank[to] = tail;
-    queue[tail++] = to;
-  }
-  drain(false);
+  resume(ownEdges);
   // Everything first reached from the collector is the collector's (breadth-first order: parents come first).
   const owned = new Uint8Array(n);
   for (let k = ownStart; k < tail; k++) owned[queue[k]!] = 1;
