@@ -19,11 +19,12 @@ interface Flags extends LoadFlags {
 
 export function demoCommand(): Command {
   const cmd = new Command('demo')
-    .summary('the built-in workload, leaky then fixed, verdicts side by side (about 25 s)')
+    .summary('the built-in workload, leaky then fixed, verdicts side by side (about 30 s)')
     .description(
       'Runs the labels compressor + stream aggregator workload twice under leakprof: the leaky variant (labels\n' +
         'never evicted, a ref\'d rotation timer, stop() that forgets its flusher) and the fixed one (rotation with\n' +
-        'two-phase eviction, unref\'d timer, stop() that cleans up), then prints both verdicts side by side.',
+        'two-phase eviction, unref\'d timer, stop() that cleans up), then prints both verdicts side by side:\n' +
+        'the handles that kept each alive, the heap trend, and the heap leak set (who holds what stays).',
     )
     .option('--duration <duration>', 'how long each variant pushes', '10s')
     .option('--reports', 'also print the full handle report of each variant')
