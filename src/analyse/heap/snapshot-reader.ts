@@ -512,29 +512,19 @@ class Tokenizer {
   }
 
   allocNodes(n: number): void {
-    const grow = <T extends Uint8Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(n);
-      next.set(old.subarray(0, Math.min(old.length, n)) as never);
-      return next;
-    };
-    this.nodeId = grow(this.nodeId, (k) => new Uint32Array(k));
-    this.nodeType = grow(this.nodeType, (k) => new Uint8Array(k));
-    this.nodeName = grow(this.nodeName, (k) => new Uint32Array(k));
+    this.nodeId = grow(this.nodeId, n, (k) => new Uint32Array(k));
+    this.nodeType = grow(this.nodeType, n, (k) => new Uint8Array(k));
+    this.nodeName = grow(this.nodeName, n, (k) => new Uint32Array(k));
     if (this.depth === 'full') {
-      this.nodeSelf = grow(this.nodeSelf, (k) => new Float64Array(k));
-      this.nodeEdgeCount = grow(this.nodeEdgeCount, (k) => new Uint32Array(k));
+      this.nodeSelf = grow(this.nodeSelf, n, (k) => new Float64Array(k));
+      this.nodeEdgeCount = grow(this.nodeEdgeCount, n, (k) => new Uint32Array(k));
     }
   }
 
   allocEdges(n: number): void {
-    const grow = <T extends Uint8Array | Uint32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(n);
-      next.set(old.subarray(0, Math.min(old.length, n)) as never);
-      return next;
-    };
-    this.edgeType = grow(this.edgeType, (k) => new Uint8Array(k));
-    this.edgeName = grow(this.edgeName, (k) => new Uint32Array(k));
-    this.edgeTo = grow(this.edgeTo, (k) => new Uint32Array(k));
+    this.edgeType = grow(this.edgeType, n, (k) => new Uint8Array(k));
+    this.edgeName = grow(this.edgeName, n, (k) => new Uint32Array(k));
+    this.edgeTo = grow(this.edgeTo, n, (k) => new Uint32Array(k));
   }
 
   sinkFor(key: string): (index: number, value: number) => void {
@@ -741,4 +731,11 @@ function finishFull(t: Tokenizer): HeapSnapshot {
     locations,
     t.totalBytes,
   );
+}
+
+/** A typed column resized to n, its first values kept. */
+function grow<T extends Uint8Array | Uint32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
+  const next = make(n);
+  next.set(old.subarray(0, Math.min(old.length, n)) as never);
+  return next;
 }
