@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { describeGroups, leakprofCli, location, markerLine, processFor, profileGroups, runLeakprof, TIMEOUT, visible } from './helpers/leakprof.js';
+import { describeGroups, leakprofCli, location, markerLine, processFor, profileGroups, runLeakprof, visible, UNTIL_IDLE } from './helpers/leakprof.js';
 
 // A budget no fixture reaches: every promise gets its stack and counts are exact (the default samples floods).
 const EXACT = ['--promise-budget', '100000000'];
-const FLAGS = ['--promises', ...EXACT, '--listeners', '--timeout', '10s'];
+const FLAGS = ['--promises', ...EXACT, '--listeners', ...UNTIL_IDLE];
 
 /** The one visible group of `profile` at the `// marker` line of `file`. */
 function groupAt(proc, profile, file, marker) {
@@ -95,7 +95,7 @@ describe('async and listeners profiles', { concurrency: true }, () => {
 
   test('promise-race: the uncleared timer in the handles profile, the race loser in the async profile', async () => {
     const file = 'fixtures/promise-race/leaky.mjs';
-    const { report, code } = await runLeakprof(['--promises', ...EXACT, '--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof(['--promises', ...EXACT, ...UNTIL_IDLE, file]);
     assert.equal(code, 124, 'the 30 s timers keep it running');
     const proc = processFor(report, file);
     const timers = visible(profileGroups(proc, 'handles')).filter((g) => g.type === 'Timeout');

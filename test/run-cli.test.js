@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leakprofCli, leaks, location, markerLine, processFor, ROOT, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
+import { leakprofCli, leaks, location, markerLine, processFor, ROOT, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 const WORKERS = 'fixtures/worker-group/leaky.mjs';
 const ANSI = /\x1b\[/;
@@ -15,7 +15,7 @@ function lines(text) {
 
 describe('leakprof run on the command line', { concurrency: true }, () => {
   test('the text report (stderr) has the profile header, an `N @` record and the fixture\'s frame', async () => {
-    const { code, stdout, stderr } = await leakprofCli(['run', '--timeout', TIMEOUT, WORKERS]);
+    const { code, stdout, stderr } = await leakprofCli(['run', ...UNTIL_IDLE, WORKERS]);
     assert.equal(code, 124);
     assert.equal(stdout, '', 'the report goes to stderr; the workload printed nothing');
     assert.match(stderr, /^handles profile: total \d+$/m);
@@ -27,16 +27,16 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
   });
 
   test('--debug 2 lists every resource as `handle <id> [`', async () => {
-    const { code, stderr } = await leakprofCli(['run', '--timeout', TIMEOUT, '--debug', '2', WORKERS]);
+    const { code, stderr } = await leakprofCli(['run', ...UNTIL_IDLE, '--debug', '2', WORKERS]);
     assert.equal(code, 124);
     const handles = stderr.match(/^handle \d+ \[Timeout 20ms repeat, ref, /gm) ?? [];
     assert.equal(handles.length, 3, stderr);
   });
 
   test('NO_COLOR keeps escapes out even where colour is forced; FORCE_COLOR alone turns it on', async () => {
-    const forced = await leakprofCli(['run', '--timeout', TIMEOUT, WORKERS], { env: { FORCE_COLOR: '1' } });
+    const forced = await leakprofCli(['run', ...UNTIL_IDLE, WORKERS], { env: { FORCE_COLOR: '1' } });
     assert.match(forced.stderr, ANSI, 'FORCE_COLOR=1 colours the report (so the check below can fail)');
-    const noColor = await leakprofCli(['run', '--timeout', TIMEOUT, WORKERS], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const noColor = await leakprofCli(['run', ...UNTIL_IDLE, WORKERS], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     assert.match(noColor.stderr, /^3 @ Timeout 20ms repeat/m);
     assert.doesNotMatch(noColor.stderr, ANSI);
   });
@@ -115,7 +115,7 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'leakprof-test-'));
     try {
       const json = join(dir, 'out.json');
-      const a = await leakprofCli(['run', '--timeout', TIMEOUT, '-o', json, WORKERS]);
+      const a = await leakprofCli(['run', ...UNTIL_IDLE, '-o', json, WORKERS]);
       assert.equal(a.code, 124);
       assert.equal(a.stdout, '');
       assert.match(a.stderr, /report written to/);
@@ -125,7 +125,7 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
       assert.deepEqual(leaks(processFor(report, WORKERS)).map((g) => g.count), [3]);
 
       const text = join(dir, 'out.txt');
-      const b = await leakprofCli(['run', '--timeout', TIMEOUT, '-o', text, WORKERS], { env: { FORCE_COLOR: '1' } });
+      const b = await leakprofCli(['run', ...UNTIL_IDLE, '-o', text, WORKERS], { env: { FORCE_COLOR: '1' } });
       assert.equal(b.code, 124);
       const written = readFileSync(text, 'utf8');
       assert.match(written, /^3 @ Timeout 20ms repeat ref/m);

@@ -2,12 +2,12 @@
 // the creating file:line — and the fixed twin exits 0 with nothing leaked.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, SLOW_TIMEOUT, TIMEOUT } from './helpers/leakprof.js';
+import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 /** Runs the fixed twin and checks it ended by itself with no leak at all. */
 async function assertFixedIsClean(name) {
   const file = `fixtures/${name}/fixed.mjs`;
-  const { report, code, stderr } = await runLeakprof(['--timeout', '10s', file]);
+  const { report, code, stderr } = await runLeakprof([...UNTIL_IDLE, file]);
   assert.equal(code, 0, `fixed twin must exit 0 by itself; stderr:\n${stderr}`);
   assert.equal(report.outcome.kind, 'exit');
   const proc = processFor(report, file);
@@ -65,7 +65,7 @@ describe('fixtures under leakprof run', { concurrency: true }, () => {
 
   test('worker-group: the removed workers\' intervals, at the setInterval line', async () => {
     const file = 'fixtures/worker-group/leaky.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const proc = processFor(report, file);
     const group = groupAt(proc, 'Timeout', file, 'LEAK');
@@ -81,7 +81,7 @@ describe('fixtures under leakprof run', { concurrency: true }, () => {
 
   test('server-never-closed: the listening server, at the listen line', async () => {
     const file = 'fixtures/server-never-closed/leaky.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const proc = processFor(report, file);
     const group = groupAt(proc, 'TCPSERVERWRAP', file, 'LEAK');
@@ -96,7 +96,7 @@ describe('fixtures under leakprof run', { concurrency: true }, () => {
 
   test('fs-watch-never-closed: the watcher, at the fs.watch line', async () => {
     const file = 'fixtures/fs-watch-never-closed/leaky.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const proc = processFor(report, file);
     const group = groupAt(proc, 'FSEVENTWRAP', file, 'LEAK');
@@ -110,7 +110,7 @@ describe('fixtures under leakprof run', { concurrency: true }, () => {
 
   test('module-interval: the interval started at module load', async () => {
     const file = 'fixtures/module-interval/leaky.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const proc = processFor(report, file);
     const group = groupAt(proc, 'Timeout', file, 'LEAK');
@@ -132,7 +132,7 @@ describe('fixtures under leakprof run', { concurrency: true }, () => {
 
   test('child-never-killed: the parent\'s PROCESSWRAP at the spawn line; the child reported on its own', async () => {
     const file = 'fixtures/child-never-killed/leaky.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const parent = processFor(report, file);
     const group = groupAt(parent, 'PROCESSWRAP', file, 'LEAK');

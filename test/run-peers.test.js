@@ -3,14 +3,14 @@
 // workload's own (not internal) and is not of a never-leaking kind (not benign).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
+import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 
 describe('peer scenarios under leakprof run', { concurrency: true }, () => {
   test('1: twice a server and an interval -> 2 groups of count 2', async () => {
     const file = 'fixtures/peers/01-servers-and-intervals.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const found = leaks(processFor(report, file));
     assert.deepEqual(
@@ -27,7 +27,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
     const file = 'fixtures/peers/02-server-at-import.cjs';
     const server = 'fixtures/peers/02-import-chain/server.cjs';
     const app = 'fixtures/peers/02-import-chain/app.cjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const found = leaks(processFor(report, file));
     assert.equal(found.length, 1, describeGroups(found));
@@ -39,7 +39,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('2: with a deeper stack the chain reaches the entry script', async () => {
     const file = 'fixtures/peers/02-server-at-import.cjs';
-    const { report } = await runLeakprof(['--timeout', TIMEOUT, '--stack-depth', '40', file]);
+    const { report } = await runLeakprof([...UNTIL_IDLE, '--stack-depth', '40', file]);
     const [group] = leaks(processFor(report, file));
     const userFrames = group.frames.filter((f) => f.kind === 'user').map((f) => `${f.file}:${f.line}`);
     assert.ok(userFrames.includes(at(file, 'IMPORT')), userFrames.join('\n'));
@@ -47,7 +47,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('5: unref\'d timeout, detached child and worker -> no leak, exits by itself', async () => {
     const file = 'fixtures/peers/05-unrefd.mjs';
-    const { report, code } = await runLeakprof(['--timeout', '10s', file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 0);
     const proc = processFor(report, file);
     assert.deepEqual(leaks(proc), [], describeGroups(leaks(proc)));
@@ -60,7 +60,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('6: randomBytes, monitorEventLoopDelay, dns.Resolver, a closed zlib stream -> no leak', async () => {
     const file = 'fixtures/peers/06-benign-builtins.mjs';
-    const { report, code } = await runLeakprof(['--timeout', '10s', file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 0);
     const proc = processFor(report, file);
     assert.deepEqual(leaks(proc), [], describeGroups(leaks(proc)));
@@ -70,7 +70,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('9: fs.readFile(cb) not awaited -> at most one group', async () => {
     const file = 'fixtures/peers/09-readfile-not-awaited.mjs';
-    const { report, code } = await runLeakprof(['--timeout', '10s', file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 0);
     const found = leaks(processFor(report, file));
     assert.ok(found.length <= 1, describeGroups(found));
@@ -80,7 +80,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
   test('15: process.stdin touched and a lazily loaded builtin -> no leak', async () => {
     const file = 'fixtures/peers/15-stdin-and-lazy-builtin.mjs';
     // stdin is a pipe here, as under a test runner or CI.
-    const { report, code } = await runLeakprof(['--timeout', '10s', file], { stdin: 'pipe' });
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file], { stdin: 'pipe' });
     assert.equal(code, 0);
     const proc = processFor(report, file);
     assert.deepEqual(leaks(proc), [], describeGroups(leaks(proc)));
@@ -88,7 +88,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('16: while (true) -> timed out, exit 124, the process reported blocked', async () => {
     const file = 'fixtures/peers/16-busy-loop.mjs';
-    const { report, code, stderr } = await runLeakprof(['--timeout', TIMEOUT, '--grace', '200ms', file]);
+    const { report, code, stderr } = await runLeakprof(['--timeout', '10s', '--grace', '200ms', file]);
     assert.equal(code, 124, stderr);
     assert.equal(report.outcome.kind, 'timeout');
     const proc = processFor(report, file);
@@ -98,7 +98,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('17: an interval whose callback is `wrapper` -> the user\'s function and line', async () => {
     const file = 'fixtures/peers/17-wrapped-callback.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const found = leaks(processFor(report, file));
     assert.equal(found.length, 1, describeGroups(found));
@@ -109,7 +109,7 @@ describe('peer scenarios under leakprof run', { concurrency: true }, () => {
 
   test('18: timers made in eval and in vm -> both reported, with eval / vm attribution', async () => {
     const file = 'fixtures/peers/18-eval-and-vm.mjs';
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
     assert.equal(code, 124);
     const found = leaks(processFor(report, file));
     assert.equal(found.length, 2, describeGroups(found));
@@ -137,7 +137,7 @@ describe('regressions and known gaps', { concurrency: true }, () => {
 
   test('server.listen(0, host): the server is attributed to the listen line through the tick that made it', async () => {
     const file = 'fixtures/known-gaps/listen-with-host.mjs';
-    const { report } = await runLeakprof(['--timeout', TIMEOUT, file]);
+    const { report } = await runLeakprof([...UNTIL_IDLE, file]);
     const found = leaks(processFor(report, file));
     assert.deepEqual(found.map((g) => [g.type, location(g)]), [['TCPSERVERWRAP', at(file, 'LEAK')]], describeGroups(handleGroups(processFor(report, file))));
   });

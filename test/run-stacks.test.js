@@ -3,13 +3,13 @@
 import { describe, test } from 'node:test';
 import timers from 'node:timers';
 import assert from 'node:assert/strict';
-import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
+import { describeGroups, handleGroups, leaks, location, markerLine, processFor, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 describe('timer stacks', { concurrency: true }, () => {
   for (const mode of ['auto', 'all']) {
     test(`--stacks ${mode}: an interval a library starts from its own timer callback is created by the user line`, async () => {
       const file = 'fixtures/created-by/library-interval.mjs';
-      const { report, code } = await runLeakprof(['--stacks', mode, '--timeout', TIMEOUT, file]);
+      const { report, code } = await runLeakprof(['--stacks', mode, ...UNTIL_IDLE, file]);
       assert.equal(code, 124);
       const proc = processFor(report, file);
       const found = leaks(proc);
@@ -29,7 +29,7 @@ describe('timer stacks', { concurrency: true }, () => {
 
   test('--stacks all: a module-level interval is located at its line', async () => {
     const file = 'fixtures/module-interval/leaky.mjs';
-    const { report } = await runLeakprof(['--stacks', 'all', '--timeout', TIMEOUT, file]);
+    const { report } = await runLeakprof(['--stacks', 'all', ...UNTIL_IDLE, file]);
     const proc = processFor(report, file);
     const found = leaks(proc).filter((g) => g.type === 'Timeout');
     assert.equal(found.length, 1, describeGroups(handleGroups(proc)));
@@ -38,7 +38,7 @@ describe('timer stacks', { concurrency: true }, () => {
 
   test('--stacks all: timers made every way (globals, node:timers exports, promisify, timers/promises) are located at their lines, and behave as without leakprof', async () => {
     const file = 'fixtures/timers/every-way.mjs';
-    const { report, code, stderr } = await runLeakprof(['--stacks', 'all', '--timeout', TIMEOUT, file]);
+    const { report, code, stderr } = await runLeakprof(['--stacks', 'all', ...UNTIL_IDLE, file]);
     assert.equal(code, 0, stderr);
     const proc = processFor(report, file);
     const timeouts = handleGroups(proc).filter((g) => g.type === 'Timeout');

@@ -1,7 +1,7 @@
 // The supervisor's edge cases: what the report says about processes that could not report themselves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLeakprof } from './helpers/leakprof.js';
+import { runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 test('--timeout: a Node child killed before leakprof\'s preload ran is still in the report, with a note', async () => {
   // --require'd code runs before the --import preload: this child hangs before the collector starts.
@@ -27,7 +27,7 @@ test('--timeout: a non-Node command that never started Node gets no made-up proc
 
 test('--timeout: a workload that ends by itself while leakprof asks it for its last snapshot is not a timeout', async () => {
   const file = 'fixtures/supervise/ends-when-asked.mjs';
-  const { report, code } = await runLeakprof(['--timeout', '1s', file]);
+  const { report, code } = await runLeakprof([...UNTIL_IDLE, file]);
   assert.equal(code, 0, 'its own exit code, not 124');
   assert.equal(report.outcome.kind, 'exit');
   assert.equal(report.outcome.exitCode, 0);

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describeGroups, handleGroups, leaks, location, markerLine, processFor, ROOT, runLeakprof, TIMEOUT } from './helpers/leakprof.js';
+import { describeGroups, handleGroups, leaks, location, markerLine, processFor, ROOT, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 const file = 'fixtures/typescript/interval.ts';
 const tsxCli = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -21,13 +21,13 @@ function assertIntervalAtTsLine(report) {
 
 describe('TypeScript through tsx', { concurrency: true }, () => {
   test('node --import tsx: the interval is at its .ts line', async () => {
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, '--', process.execPath, '--import', 'tsx', file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, '--', process.execPath, '--import', 'tsx', file]);
     assert.equal(code, 124);
     assertIntervalAtTsLine(report);
   });
 
   test('the tsx command (which runs the script in a child node): the interval is at its .ts line', async () => {
-    const { report, code } = await runLeakprof(['--timeout', TIMEOUT, '--', process.execPath, tsxCli, file]);
+    const { report, code } = await runLeakprof([...UNTIL_IDLE, '--', process.execPath, tsxCli, file]);
     assert.equal(code, 124);
     assertIntervalAtTsLine(report);
   });

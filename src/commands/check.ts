@@ -15,6 +15,7 @@ import { addCollectorOptions, addReportOptions, collectorOptions, emitPprof, emi
 
 interface CheckFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
+  idle?: string;
   grace: string;
   maxHandles?: string;
   maxPromises?: string;
@@ -63,6 +64,7 @@ export function checkCommand(): Command {
     .option('--no-config', 'ignore leakprof.config.json and package.json "leakprof"')
     .option('--timeout <duration>', 'end a hanging workload after this long: dump what keeps it alive, end it, exit 124')
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
+    .option('--idle <duration>', 'end the workload like --timeout as soon as it has been idle this long (every Node process asleep, using no CPU; Linux)')
 ;
   addCollectorOptions(cmd);
   addReportOptions(cmd);
@@ -87,6 +89,7 @@ export function checkCommand(): Command {
       command,
       timeoutMs: timeout ? parseOr2(() => parseDuration(timeout), '--timeout') : undefined,
       graceMs: parseOr2(() => parseDuration(flags.grace), '--grace'),
+      idleMs: flags.idle ? parseOr2(() => parseDuration(flags.idle!), '--idle') : undefined,
       ...collectorOptions(flags),
       policy: settings,
       baselineFile: settings.baseline,

@@ -32,6 +32,7 @@ export interface CollectorFlags {
 
 export interface RunFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
+  idle?: string;
   grace: string;
   every?: string;
   promises?: boolean;
@@ -103,6 +104,7 @@ export function runCommand(): Command {
     .argument('<command...>', 'a script (app.mjs) or a command after -- (-- npm test)')
     .option('--timeout <duration>', 'end the workload after this long (e.g. 30s): dump what keeps it alive, SIGTERM it, exit 124')
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
+    .option('--idle <duration>', 'end the workload like --timeout as soon as it has been idle this long (every Node process asleep, using no CPU; Linux): for a program that is done but will not exit')
     .option('--every <duration>', 'also print a report this often while the workload runs; groups that keep growing between reports are flagged')
     .option('--promises', 'also track promises: the async profile of pending promises and async functions parked at an await')
     .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10')
@@ -119,16 +121,18 @@ export function runCommand(): Command {
       '  $ leakprof run fixtures/client-per-request/leaky.mjs\n' +
       '  $ leakprof run -- node server.js --port 0\n' +
       '  $ leakprof run --timeout 30s -- npm test\n' +
+      '  $ leakprof run --idle 1s --timeout 60s -- node script.mjs   # report as soon as it is done but will not exit\n' +
       '  $ leakprof run --json -- node app.mjs > report.json\n' +
       '  $ leakprof run --heap --timeout 30s -- node server.js     # what the heap keeps, and who holds it\n' +
       '\nWhile it runs: `kill -USR2 <leakprof pid>` prints a report on demand; Ctrl-C prints one and stops.\n' +
-      'Exit code: the workload\'s own; 124 after --timeout; 2 for leakprof\'s own errors.',
+      'Exit code: the workload\'s own; 124 after --timeout or --idle; 2 for leakprof\'s own errors.',
   );
   cmd.action(async (words: string[], flags: RunFlags) => {
     const command = resolveCommand(words);
     const result = await runWorkload({
       command,
       timeoutMs: flags.timeout ? parseDuration(flags.timeout) : undefined,
+      idleMs: flags.idle ? parseDuration(flags.idle) : undefined,
       graceMs: parseDuration(flags.grace),
       everyMs: flags.every ? parseDuration(flags.every) : undefined,
       ...collectorOptions(flags),

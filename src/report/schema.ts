@@ -27,6 +27,8 @@ export interface Outcome {
   exitCode: number | null;
   signal: string | null;
   message?: string;
+  /** timeout only: leakprof ended it because every process had been idle this long (--idle), not at --timeout. */
+  idleMs?: number;
 }
 
 export interface ProcessReport {

@@ -40,6 +40,7 @@ export function outcomeLine(report: Report, c: ChalkInstance): string {
   const took = formatDuration(report.durationMs);
   switch (o.kind) {
     case 'timeout':
+      if (o.idleMs !== undefined) return c.red(`leakprof: the workload was idle for ${formatDuration(o.idleMs)} but still running (--idle); dumped what kept it alive and ended it (${took})`);
       return c.red(`leakprof: the workload was still running after --timeout; dumped what kept it alive and ended it (${took})`);
     case 'signal':
       return c.yellow(`leakprof: the workload ended on ${o.signal} after ${took}`);

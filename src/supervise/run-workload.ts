@@ -12,8 +12,10 @@ import { buildProcessReport } from '../analyse/build-report.js';
 import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
-import { newestSnapshot, readSpool, type ProcessSpool } from '../transport/spool-reader.js';
+import { newestSnapshot, readSpool, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
 import { addHeapLeaks } from './heap-leaks.js';
+import { watchIdle } from './idle-watch.js';
+import { isBusyState, processTree, procStat, type ProcStat } from './proc-stat.js';
 import { toolVersion } from '../version.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
@@ -36,6 +38,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /** End the workload, like --timeout, once every instrumented process has been idle (asleep, no CPU) this long. */
+  idleMs?: number;
   /** Ask for a snapshot this often and hand it to onPeriodic. */
   everyMs?: number;
   stackMode?: StackMode;
@@ -73,7 +77,10 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
 }
 
+/** A snapshot request unanswered after this much of the process's own CPU, or this long asleep, means a blocked event loop. */
 const REQUEST_WAIT_MS = 1500;
+/** The most a request waits for a process that is runnable but starved of CPU by a busy machine. */
+const MAX_REQUEST_WAIT_MS = 30_000;
 
 export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if (options.command.length === 0) throw new WorkloadError('no command to run: give a script or `-- command args…`', 2);
@@ -143,19 +150,38 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
 
   let timedOut = false;
+  let ending = false;
+  let idleEnded = false;
   let timeoutHandled: Promise<void> = Promise.resolve();
+  const endNow = (): void => {
+    if (ending) return;
+    ending = true;
+    timedOut = true;
+    timeoutHandled = (async () => {
+      const result = await supervisor.requestSnapshots();
+      blocked = result.blocked;
+      // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
+      if (supervisor.ended) timedOut = false;
+      else supervisor.terminate(options.graceMs ?? 2000);
+    })();
+  };
   if (options.timeoutMs && options.timeoutMs > 0) {
-    const timer = setTimeout(() => {
-      timedOut = true;
-      timeoutHandled = (async () => {
-        const result = await supervisor.requestSnapshots();
-        blocked = result.blocked;
-        // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
-        if (supervisor.ended) timedOut = false;
-        else supervisor.terminate(options.graceMs ?? 2000);
-      })();
-    }, options.timeoutMs);
+    const timer = setTimeout(endNow, options.timeoutMs);
     cleanups.push(() => clearTimeout(timer));
+  }
+  let idleUnsupported = false;
+  if (options.idleMs && options.idleMs > 0) {
+    const watch = watchIdle({
+      idleMs: options.idleMs,
+      // Every process below the command (one still starting has not said hello yet), and any instrumented one that left the tree.
+      pids: () => (spoolPids(spool).length === 0 ? [] : [...new Set([...(child.pid ? processTree(child.pid) : []), ...spoolPids(spool)])]),
+      onIdle: () => {
+        idleEnded = !ending;
+        endNow();
+      },
+    });
+    if (watch) cleanups.push(watch.stop);
+    else idleUnsupported = true;
   }
 
   let exit: { code: number | null; signal: NodeJS.Signals | null };
@@ -176,7 +202,11 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   else if (exit.signal) outcomeKind = 'signal';
 
   const outcome: Outcome = { kind: outcomeKind, exitCode: exit.code, signal: exit.signal };
+  if (outcomeKind === 'timeout' && idleEnded) outcome.idleMs = options.idleMs!;
   const report = assemble(blocked, outcome);
+  if (idleUnsupported) {
+    for (const proc of report.processes) proc.notes.push('--idle needs /proc (Linux) to see whether a process is idle; only --timeout applied');
+  }
   if ((timedOut || exit.signal) && child.pid !== undefined) {
     const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
     if (unheard) report.processes.unshift(unheard);
@@ -266,25 +296,52 @@ class Supervisor {
     return pids;
   }
 
-  /** Asks every live instrumented process for a snapshot and waits for the answers; those that do not answer are blocked. */
+  /**
+   * Asks every live instrumented process for a snapshot and waits for the answers. One that does
+   * not answer is blocked only when the OS shows it is: it spent REQUEST_WAIT_MS of its own CPU
+   * without answering (a busy loop), or slept that long with the request pending (a synchronous
+   * wait). A process that is only waiting for a core on a busy machine is waited for, up to
+   * MAX_REQUEST_WAIT_MS. Without /proc, REQUEST_WAIT_MS of wall time is all there is to go on.
+   */
   async requestSnapshots(): Promise<{ blocked: Set<number> }> {
     const request = (async () => {
       const before = new Map<number, number>();
       for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
-      for (const pid of pids) trySignal(pid, this.requestSignal);
+      const asked = new Map<number, { stat: ProcStat | undefined; awakeAt: number }>();
+      const start = performance.now();
+      for (const pid of pids) {
+        asked.set(pid, { stat: procStat(pid), awakeAt: start });
+        trySignal(pid, this.requestSignal);
+      }
       const waiting = new Set(pids);
-      const deadline = Date.now() + REQUEST_WAIT_MS;
-      while (waiting.size > 0 && Date.now() < deadline) {
+      const blocked = new Set<number>();
+      while (waiting.size > 0) {
         await delay(50);
+        const now = performance.now();
         const spools = readSpool(this.spool);
         for (const pid of [...waiting]) {
           const spool = spools.get(pid);
           const answered = spool?.snapshots.some((s) => s.seq > (before.get(pid) ?? 0) && s.reason !== 'heartbeat');
-          if (answered || !isRunning(pid)) waiting.delete(pid);
+          if (answered || !isRunning(pid)) {
+            waiting.delete(pid);
+            continue;
+          }
+          const seen = asked.get(pid)!;
+          const stat = procStat(pid);
+          if (stat && isBusyState(stat.state)) seen.awakeAt = now;
+          const stuck =
+            now - start >= MAX_REQUEST_WAIT_MS ||
+            (stat === undefined || seen.stat === undefined
+              ? now - start >= REQUEST_WAIT_MS
+              : stat.cpuMs - seen.stat.cpuMs >= REQUEST_WAIT_MS || now - seen.awakeAt >= REQUEST_WAIT_MS);
+          if (stuck) {
+            waiting.delete(pid);
+            blocked.add(pid);
+          }
         }
       }
-      return { blocked: waiting };
+      return { blocked };
     })();
     this.pendingRequest = request;
     return request;

@@ -75,3 +75,19 @@ function safeRead(path: string): string {
     return '';
   }
 }
+
+/** The processes that said hello (each has its log file), from the folder's names alone: cheap enough to ask often. */
+export function spoolPids(spool: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(spool);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of names) {
+    const match = /^(\d+)\.ndjson$/.exec(name);
+    if (match) pids.push(Number(match[1]));
+  }
+  return pids;
+}

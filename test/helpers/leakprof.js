@@ -94,7 +94,13 @@ export function describeGroups(groups) {
  * SLOW_TIMEOUT is for fixtures that do real I/O first (20 HTTP requests).
  */
 export const TIMEOUT = process.env.LEAKPROF_TEST_TIMEOUT ?? '3s';
-export const SLOW_TIMEOUT = process.env.LEAKPROF_TEST_SLOW_TIMEOUT ?? '4s';
+
+/**
+ * For a fixture that does its work and then stays alive on what it leaked: leakprof ends it
+ * once every process has been idle (asleep, using no CPU) for a second, which follows the
+ * fixture's own progress however loaded the machine is; --timeout is only a generous bound.
+ */
+export const UNTIL_IDLE = ['--idle', '1s', '--timeout', '120s'];
 
 /** Every group of a process's profile `name` (handles, async, listeners). */
 export function profileGroups(proc, name) {
