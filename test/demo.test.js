@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withBusy } from './helpers/busy.js';
 import { leakprofCli, ROOT } from './helpers/leakprof.js';
 
 function lineOf(file, needle) {
@@ -14,8 +15,9 @@ function lineOf(file, needle) {
   return index + 1;
 }
 
-test('demo --json: leaky kept alive by its rotation and flush intervals at their source lines, fixed exits clean', async () => {
-  const { code, stdout, stderr } = await leakprofCli(['demo', '--duration', '2s', '--series', '1000', '--json']);
+test('demo --json, with two busy processes beside it: leaky kept alive by its rotation and flush intervals at their source lines, fixed exits clean', async () => {
+  // The verdicts must not depend on the machine's load: two processes spin on the cores meanwhile.
+  const { code, stdout, stderr } = await withBusy(2, () => leakprofCli(['demo', '--duration', '2s', '--series', '1000', '--json']));
   assert.equal(code, 0, stderr);
   const { verdicts, reports } = JSON.parse(stdout);
   assert.deepEqual(verdicts.map((v) => v.variant), ['leaky', 'fixed']);
@@ -27,7 +29,8 @@ test('demo --json: leaky kept alive by its rotation and flush intervals at their
     `Timeout 500ms repeat src/workload/labels-compressor-leaky.ts:${lineOf('src/workload/labels-compressor-leaky.ts', 'setInterval(')}`,
   ]);
   assert.equal(leaky.leaking, true);
-  assert.ok(leaky.compressorItems > fixed.compressorItems, `leaky ${leaky.compressorItems} vs fixed ${fixed.compressorItems} labels`);
+  // How many labels each holds after 2 s depends on how many pushes the machine fitted in: not asserted.
+  assert.equal(fixed.leaking, false, fixed.line);
   assert.deepEqual(fixed.leakedHandles, []);
   // The heap leak set names who holds the leaky compressor's labels; the fixed one evicts them.
   assert.ok(leaky.heapLeak, `no heap leak on the leaky side; notes: ${reports[0].processes[0].notes.join(' | ')}`);

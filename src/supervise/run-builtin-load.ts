@@ -24,7 +24,10 @@ export interface BuiltinLoadOptions {
   /** Aggregation interval, and staleness (the fixed compressor's rotation period). */
   intervalMs: number;
   stalenessMs: number;
-  /** How long the process may take to exit by itself after the load ends before leakprof calls it stuck. */
+  /**
+   * After the load ends, the process is called stuck once it has been idle this long (asleep, no
+   * CPU) without exiting: a judgement on what it does, not on how fast the machine is.
+   */
   exitWindowMs?: number;
   /** Where the workload's progress lines go. */
   onProgress?: (line: string) => void;
@@ -58,23 +61,35 @@ export async function runBuiltinLoad(options: BuiltinLoadOptions): Promise<Built
     '--stats-file', statsFile,
   ];
   if (options.http) args.push('--http');
+  if (options.heap) args.push('--checkpoints');
+  let loadDone!: () => void;
+  const done = new Promise<void>((resolve) => (loadDone = resolve));
+  const progress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     const run = await runWorkload({
       command: [process.execPath, ...args],
-      // The fixed variant exits by itself when the load ends; whatever is still running after this window is kept alive by something.
-      timeoutMs: options.durationMs + (options.exitWindowMs ?? 3000),
-      graceMs: 1000,
-      ...(options.heap ? { heap: { checkpoints: [Math.round(options.durationMs / 3), Math.round((2 * options.durationMs) / 3)], interval: 64 * 1024 } } : {}),
-      stdio: options.onProgress ? 'pipe' : 'inherit',
+      // The fixed variant exits by itself when the load ends; one that is idle after it and still there is kept alive by something.
+      idleMs: options.exitWindowMs ?? 1000,
+      idleFrom: done,
+      // Only a bound, for a process that never goes quiet: generous, since a busy machine slows everything.
+      timeoutMs: options.durationMs + 120_000,
+      // The last heap snapshot is taken on SIGTERM: give it the time it takes on a loaded machine.
+      graceMs: options.heap ? 60_000 : 5_000,
+      // Heap snapshots at a third and two thirds of the load, on the load's own clock (--checkpoints).
+      ...(options.heap ? { heap: { checkpoints: [], interval: 64 * 1024 } } : {}),
+      stdio: 'pipe',
       onSpawn: (child) => {
-        if (!options.onProgress) return;
-        child.stdout?.resume();
+        if (!options.onProgress) child.stdout?.pipe(process.stdout);
+        else child.stdout?.resume();
         let buffered = '';
         child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
           buffered += chunk;
           let nl: number;
           while ((nl = buffered.indexOf('\n')) >= 0) {
-            options.onProgress!(buffered.slice(0, nl));
+            const line = buffered.slice(0, nl);
+            // The workload's last line: the load is over, its figures are written.
+            if (line.startsWith('done: ')) loadDone();
+            progress(line);
             buffered = buffered.slice(nl + 1);
           }
         });

@@ -40,6 +40,8 @@ export interface RunOptions {
   graceMs?: number;
   /** End the workload, like --timeout, once every instrumented process has been idle (asleep, no CPU) this long. */
   idleMs?: number;
+  /** Start watching for idleness only once this settles (a load that is quiet by design until it is done). */
+  idleFrom?: Promise<unknown>;
   /** Ask for a snapshot this often and hand it to onPeriodic. */
   everyMs?: number;
   stackMode?: StackMode;
@@ -171,17 +173,26 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
   let idleUnsupported = false;
   if (options.idleMs && options.idleMs > 0) {
-    const watch = watchIdle({
-      idleMs: options.idleMs,
-      // Every process below the command (one still starting has not said hello yet), and any instrumented one that left the tree.
-      pids: () => (spoolPids(spool).length === 0 ? [] : [...new Set([...(child.pid ? processTree(child.pid) : []), ...spoolPids(spool)])]),
-      onIdle: () => {
-        idleEnded = !ending;
-        endNow();
-      },
+    const idleMs = options.idleMs;
+    let stopped = false;
+    let stopWatch = (): void => {
+      stopped = true;
+    };
+    cleanups.push(() => stopWatch());
+    void (options.idleFrom ?? Promise.resolve()).then(() => {
+      if (stopped) return;
+      const watch = watchIdle({
+        idleMs,
+        // Every process below the command (one still starting has not said hello yet), and any instrumented one that left the tree.
+        pids: () => (spoolPids(spool).length === 0 ? [] : [...new Set([...(child.pid ? processTree(child.pid) : []), ...spoolPids(spool)])]),
+        onIdle: () => {
+          idleEnded = !ending;
+          endNow();
+        },
+      });
+      if (watch) stopWatch = watch.stop;
+      else idleUnsupported = true;
     });
-    if (watch) cleanups.push(watch.stop);
-    else idleUnsupported = true;
   }
 
   let exit: { code: number | null; signal: NodeJS.Signals | null };

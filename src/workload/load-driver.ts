@@ -31,6 +31,11 @@ export interface LoadOptions {
   stalenessMs?: number;
   outputs?: string[];
   seed?: number;
+  /**
+   * Called at a third and two thirds of the load, on the load's own clock (not the process's
+   * uptime, which a slow start on a busy machine would eat): where heap snapshots compare well.
+   */
+  onCheckpoint?: (label: string) => void;
 }
 
 export interface LoadProgress {
@@ -151,6 +156,9 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
 
   pushTick();
   const pushTimer = setInterval(pushTick, pushIntervalMs);
+  const checkpointTimers = options.onCheckpoint
+    ? [1, 2].map((third) => setTimeout(() => options.onCheckpoint!(`load ${third}/3`), (third * options.durationMs) / 3))
+    : [];
   const sampleTimer = setInterval(() => {
     memory.push({ tMs: Date.now() - start, heapUsed: heapUsedAfterGc() });
     onProgress?.(progress());
@@ -162,6 +170,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
   } finally {
     clearInterval(pushTimer);
     clearInterval(sampleTimer);
+    for (const timer of checkpointTimers) clearTimeout(timer);
     await pool?.close();
     await server?.close();
     // The leaky aggregator leaves its flusher and the compressor's ticker running: by design.

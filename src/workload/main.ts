@@ -9,9 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { parseDuration } from '../util/duration.js';
 import { formatBytes } from '../util/bytes.js';
 import { runLoad, type LoadOptions } from './load-driver.js';
+import { checkpoint } from '../collect/heap-checkpoints.js';
 
 const USAGE = `usage: node dist/workload/main.js --variant leaky|fixed [--series 5000] [--labels 10] [--churn 2000]
-  [--duration 10s] [--push-interval 250ms] [--concurrency 4] [--interval 1s] [--staleness 2s] [--http] [--stats-file F]`;
+  [--duration 10s] [--push-interval 250ms] [--concurrency 4] [--interval 1s] [--staleness 2s] [--http] [--stats-file F] [--checkpoints]`;
 
 function nonNegativeInt(flag: string, text: string): number {
   const n = Number(text);
@@ -34,6 +35,7 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; statsFile
       staleness: { type: 'string', default: '2s' },
       http: { type: 'boolean', default: false },
       'stats-file': { type: 'string' },
+      checkpoints: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -52,6 +54,8 @@ export function parseLoadArgs(argv: string[]): { options: LoadOptions; statsFile
       http: values.http,
       intervalMs: parseDuration(values.interval),
       stalenessMs: parseDuration(values.staleness),
+      // Under `leakprof run --heap`, a heap snapshot at a third and two thirds of the load.
+      ...(values.checkpoints ? { onCheckpoint: (label: string) => void checkpoint(label) } : {}),
     },
     statsFile: values['stats-file'],
   };

@@ -138,7 +138,9 @@ test('fixed stop() unregisters from the compressor; leaky stop() forgets to', ()
 
 test('the flusher emits on its own timer and fixed stop() clears it', async () => {
   const pushed = [];
-  const agg = new Aggregator({ interval: 50, outputs: ['count_samples'] }, { compressor: new FixedLabelsCompressor(), pushFunc: (s) => pushed.push(...s) });
+  // Staleness far above the interval: a starved flusher that ticks seconds late must still find the series (by default
+  // it is two intervals, 100 ms, and a late first tick would drop them as stale and push nothing).
+  const agg = new Aggregator({ interval: 50, stalenessInterval: '1h', outputs: ['count_samples'] }, { compressor: new FixedLabelsCompressor(), pushFunc: (s) => pushed.push(...s) });
   assert.equal(agg.flusherRunning, true);
   agg.push(REQS);
   // Generous: a shared CI machine can starve a 50 ms interval for seconds.
