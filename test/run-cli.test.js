@@ -22,7 +22,7 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
     assert.match(stderr, /^3 @ Timeout 20ms repeat ref age /m);
     const line = markerLine(WORKERS, 'LEAK');
     assert.match(stderr, new RegExp(`^#\\t${WORKERS.replaceAll('.', '\\.')}:${line}:\\d+\\tstart`, 'm'));
-    assert.match(stderr, /still running after --timeout/);
+    assert.match(stderr, /the workload was idle for 1\.0s but still running \(--idle\); dumped what kept it alive and ended it/);
     assert.doesNotMatch(stderr, ANSI, 'no colour on a non-TTY');
   });
 

@@ -105,7 +105,7 @@ const RUNNERS = [
   },
 ];
 
-describe('leakprof check on the example suites', { concurrency: true }, () => {
+describe('leakprof check on the example suites', { concurrency: 4 }, () => {
   for (const runner of RUNNERS) {
     test(`${runner.name}: the leaky suite fails, naming the test and the line`, async () => {
       const { code, verdict, stderr } = await check(runner.leaky);
@@ -194,7 +194,7 @@ describe('leakprof check on the example suites', { concurrency: true }, () => {
   }
 });
 
-describe('per-test peer scenarios under leakprof check', { concurrency: true }, () => {
+describe('per-test peer scenarios under leakprof check', { concurrency: 4 }, () => {
   test('3 (node:test): a 30 s timer in a test body, a done-style test and a before hook -> each blamed on its own', async () => {
     const file = `${S}/peers/03-timeout-in-test.test.mjs`;
     const { code, verdict } = await check(['node', '--test', '--test-force-exit', file]);

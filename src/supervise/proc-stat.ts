@@ -24,24 +24,49 @@ export function procStat(pid: number): ProcStat | undefined {
   return parseStat(`/proc/${pid}/stat`);
 }
 
+/** A thread's running totals from /proc/<pid>/task/<tid>/schedstat, in ms. */
+export interface ThreadSched {
+  /** Time it ran on a CPU. */
+  ranMs: number;
+  /** Time it waited, runnable, for a core. */
+  waitedMs: number;
+  /** In an uninterruptible wait (disk) right now: work under way that neither runs nor waits for a core. */
+  inIo: boolean;
+}
+
 /**
- * The process as a whole: its CPU time (all threads) and, for state, R when any of its threads
- * is runnable — a worker thread starved of CPU is work still to do, even while the main thread sleeps.
+ * Each thread of a process: how long it has run, and how long it has waited, runnable, for a
+ * core. Unlike a look at its state now, these are running totals, so nothing is missed between
+ * two looks, however rarely leakprof itself gets a core: a process starved on a busy machine
+ * keeps waiting (its wait grows at the clock's pace), an idle one neither runs nor waits.
+ * Undefined where /proc does not say.
  */
-export function processStat(pid: number): ProcStat | undefined {
-  const whole = procStat(pid);
-  if (!whole || isBusyState(whole.state)) return whole;
+export function threadScheds(pid: number): Map<string, ThreadSched> | undefined {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return whole;
+    return undefined;
   }
+  const out = new Map<string, ThreadSched>();
   for (const tid of tids) {
-    const state = parseStat(`/proc/${pid}/task/${tid}/stat`)?.state;
-    if (state !== undefined && isBusyState(state)) return { state, cpuMs: whole.cpuMs };
+    const sched = threadSched(pid, tid);
+    if (sched) out.set(tid, sched);
   }
-  return whole;
+  return out;
+}
+
+/** One thread's totals; the main thread by default. */
+export function threadSched(pid: number, tid: number | string = pid): ThreadSched | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const [ran, waited] = text.split(' ').map(Number);
+  if (!Number.isFinite(ran) || !Number.isFinite(waited)) return undefined;
+  return { ranMs: ran! / 1e6, waitedMs: waited! / 1e6, inIo: parseStat(`/proc/${pid}/task/${tid}/stat`)?.state === 'D' };
 }
 
 function parseStat(path: string): ProcStat | undefined {
@@ -57,11 +82,6 @@ function parseStat(path: string): ProcStat | undefined {
   const stime = Number(fields[12]);
   if (!fields[0] || !Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
   return { state: fields[0], cpuMs: (utime + stime) * TICK_MS };
-}
-
-/** Runnable or in an uninterruptible wait: it has work to do and is doing it, or waiting for a core. */
-export function isBusyState(state: string): boolean {
-  return state === 'R' || state === 'D';
 }
 
 /** A process and every process below it (children of all its threads, recursively); just the pid where /proc does not say. */

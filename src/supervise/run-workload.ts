@@ -15,7 +15,7 @@ import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '
 import { newestSnapshot, readSpool, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from './idle-watch.js';
-import { isBusyState, processTree, procStat, type ProcStat } from './proc-stat.js';
+import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
 import { toolVersion } from '../version.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
@@ -319,10 +319,10 @@ class Supervisor {
       const before = new Map<number, number>();
       for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
-      const asked = new Map<number, { stat: ProcStat | undefined; awakeAt: number }>();
+      const asked = new Map<number, { stat: ProcStat | undefined; demand: number | undefined; awakeAt: number }>();
       const start = performance.now();
       for (const pid of pids) {
-        asked.set(pid, { stat: procStat(pid), awakeAt: start });
+        asked.set(pid, { stat: procStat(pid), demand: demandOf(pid), awakeAt: start });
         trySignal(pid, this.requestSignal);
       }
       const waiting = new Set(pids);
@@ -340,10 +340,13 @@ class Supervisor {
           }
           const seen = asked.get(pid)!;
           const stat = procStat(pid);
-          if (stat && isBusyState(stat.state)) seen.awakeAt = now;
+          // Its main thread ran, or waited for a core, since the last look: awake, if perhaps starved.
+          const demand = demandOf(pid);
+          if (demand !== undefined && seen.demand !== undefined && demand - seen.demand > 5) seen.awakeAt = now;
+          seen.demand = demand;
           const stuck =
             now - start >= MAX_REQUEST_WAIT_MS ||
-            (stat === undefined || seen.stat === undefined
+            (stat === undefined || seen.stat === undefined || demand === undefined
               ? now - start >= REQUEST_WAIT_MS
               : stat.cpuMs - seen.stat.cpuMs >= REQUEST_WAIT_MS || now - seen.awakeAt >= REQUEST_WAIT_MS);
           if (stuck) {
@@ -390,6 +393,12 @@ function removeSpool(spool: string): void {
   } catch {
     // a leftover temp folder is better than a lost report
   }
+}
+
+/** What the main thread has asked of the CPUs so far: ran plus waited for a core, in ms. */
+function demandOf(pid: number): number | undefined {
+  const sched = threadSched(pid);
+  return sched ? sched.ranMs + sched.waitedMs : undefined;
 }
 
 function isRunning(pid: number): boolean {
