@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN as LEAKPROF, ROOT } from './helpers/leakprof.js';
+import { BIN as LEAKPROF, markerLine, ROOT } from './helpers/leakprof.js';
 
 const S = 'fixtures/suites';
 const BIN = 'node_modules/.bin';
@@ -131,4 +131,17 @@ describe('the runner\'s and the package manager\'s own resources are never the u
     const npms = verdict.excluded.filter((x) => /[\\/]node_modules[\\/]npm[\\/]/.test(x.location ?? '') && x.why !== 'benign');
     for (const e of npms) assert.equal(e.why, 'runner', JSON.stringify(e));
   });
+});
+
+test('node:test: leaks made in hooks at the root and in nested suites are blamed on their hooks, by name', async () => {
+  const file = `${S}/node-test/hooks-leaky.test.mjs`;
+  const { code, verdict, stderr } = await check(['node', '--test', '--test-force-exit', file]);
+  assert.equal(code, 1, stderr);
+  const line = (marker) => `${file}:${markerLine(file, marker)}`;
+  const blamed = verdict.violations.map((v) => [v.test ?? null, v.location ? `${v.location.file}:${v.location.line}` : null]).sort();
+  assert.deepEqual(blamed, [
+    ['before', line('LEAK root-before')],
+    ['outer > after', line('LEAK outer-after')],
+    ['outer > inner > runs nested > beforeEach', line('LEAK inner-beforeEach')],
+  ].sort(), verdict.violations.map((v) => v.message).join('\n'));
 });
