@@ -13,7 +13,7 @@
  * not know) leaves every test unnamed, as without leakprof, and says so in --verbose.
  */
 import { createHook, type AsyncHook } from 'node:async_hooks';
-import { addTestNote, noteRunner, runInTest } from '../test-context.js';
+import { noteRunner, noteUnrecognised, runInTest } from '../test-context.js';
 
 interface TestLike {
   name?: string;
@@ -24,9 +24,6 @@ interface TestLike {
 }
 
 const PATCHED = Symbol.for('leakprof.nodeTest');
-
-/** Said once, in --verbose, when node:test's internals are not what this integration knows. */
-export const UNRECOGNISED = 'node:test: could not name tests (unrecognised runner internals); leaks are reported without test names';
 
 /** The test's path from the root (the root test, which has no parent, is not named). */
 function pathOf(test: TestLike | null | undefined): string[] {
@@ -63,7 +60,7 @@ function patch(proto: Record<string | symbol, unknown> & TestLike): void {
   if (proto[PATCHED]) return;
   const run = proto.runInAsyncScope;
   if (typeof run !== 'function') {
-    addTestNote(UNRECOGNISED);
+    noteUnrecognised('node:test');
     return;
   }
   proto[PATCHED] = true;
@@ -74,7 +71,7 @@ function patch(proto: Record<string | symbol, unknown> & TestLike): void {
       name = nameOf(this, thisArg);
     } catch {
       // A shape this code does not know: the test runs as it would without leakprof, unnamed.
-      addTestNote(UNRECOGNISED);
+      noteUnrecognised('node:test');
     }
     if (name === '') return run.call(this, fn, thisArg, ...args);
     noteRunner('node:test');
@@ -103,9 +100,9 @@ export function instrumentNodeTest(): void {
       try {
         const proto = testPrototype(resource);
         if (proto) patch(proto);
-        else addTestNote(UNRECOGNISED);
+        else noteUnrecognised('node:test');
       } catch {
-        addTestNote(UNRECOGNISED);
+        noteUnrecognised('node:test');
       }
     },
   });
