@@ -53,7 +53,6 @@ async function check(command, flags = [], cwd = ROOT, env = {}) {
   }
 }
 
-// eslint-disable-next-line no-control-regex
 const stripColors = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
 const plainText = (r) => stripColors(r.stdout + r.stderr);
 
