@@ -73,20 +73,26 @@ const FIXTURES = [
   ['jest', 'only', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/only.test.cjs`], /^Tests:.* 2 passed/m],
   ['vitest', 'hooks', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/hooks.test.mjs`], /Tests\s+8 passed/],
   ['vitest', 'only', [`${BIN}/vitest`, 'run', '--allowOnly', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/only.test.mjs`], /Tests\s+2 passed/],
+  // A failing test and a failing beforeEach: the same failures, the same exit code (1), no leak.
+  ['node:test', 'fails', ['node', '--test', '--test-reporter=tap', `${S}/node-test/fails.test.mjs`], /^# fail 2$/m, 1],
+  ['mocha', 'fails', [`${BIN}/mocha`, `${S}/mocha/fails.spec.cjs`], /^\s+2 failing/m, 2],
+  ['jest', 'fails', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/fails.test.cjs`], /^Tests:\s+2 failed, 1 passed/m, 1],
+  ['vitest', 'fails', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/fails.test.mjs`], /Tests\s+2 failed \| 1 passed/, 1],
 ];
 
 describe('the suite\'s result under check is the bare result', { concurrency: 2 }, () => {
-  for (const [runner, name, command, passed] of FIXTURES) {
+  for (const [runner, name, command, passed, exitCode = 0] of FIXTURES) {
     test(`${runner}: ${name} fixture — same counts, same exit code, no leak`, async () => {
       const plain = await bare(command);
       const checked = await check(command);
       const counts = SUMMARY[runner];
       assert.match(plainText(plain), passed, `the fixture itself: ${plain.stdout}${plain.stderr}`);
-      assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+      assert.equal(plain.code, exitCode, plain.stdout + plain.stderr);
       assert.ok(counts(plain).length > 0, `no summary in the bare output:\n${plain.stdout}${plain.stderr}`);
       assert.deepEqual(counts(checked), counts(plain), checked.stdout + checked.stderr);
       assert.equal(checked.code, plain.code, checked.stdout + checked.stderr);
-      assert.equal(checked.verdict.status, 'clean', checked.verdict.violations.map((v) => v.message).join('\n'));
+      assert.equal(checked.verdict.status, exitCode === 0 ? 'clean' : 'failed', checked.stderr);
+      assert.deepEqual(checked.verdict.violations, [], checked.verdict.violations.map((v) => v.message).join('\n'));
     });
   }
 });
