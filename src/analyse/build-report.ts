@@ -3,7 +3,7 @@ import type { SnapshotMessage, WireFrame, WireSample } from '../transport/messag
 import type { ProcessSpool } from '../transport/spool-reader.js';
 import { newestSnapshot } from '../transport/spool-reader.js';
 import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary } from '../report/schema.js';
-import { toFrameReports, topUserFrame } from './frames.js';
+import { toFrameReports, toolOwner, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
 import { testFromSource } from './test-from-source.js';
@@ -137,6 +137,8 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     frames !== null && !top && !frames.some((f) => f.kind === 'dependency') && (!located || !group.keepsAlive);
   const benign = benignReason(sample.type) ?? stdioReason(sample);
   if (benign) group.benign = benign;
+  const tool = frames ? toolOwner(frames) : undefined;
+  if (tool !== undefined) group.tool = tool;
   const hint = hintFor(sample.type, sample.label);
   if (hint) group.hint = hint;
   if (sample.test !== undefined) group.test = sample.test;

@@ -1,4 +1,8 @@
-/** Frames as a report shows them: classified (user, node, dependency, leakprof) and with paths relative to the working directory. */
+/**
+ * Frames as a report shows them: classified (user, node, dependency, leakprof) and with paths
+ * relative to the working directory. The one answer to "is this frame the user's code?", and
+ * to "is this the test runner's or the package manager's own?" (toolOf, toolOwner).
+ */
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WireFrame } from '../transport/messages.js';
@@ -22,7 +26,52 @@ export function frameKind(file: string): FrameReport['kind'] {
   const path = toPath(file);
   if (path.startsWith(LEAKPROF_DIST + 'collect') || path.startsWith(LEAKPROF_DIST + 'transport')) return 'leakprof';
   if (path.includes(`${sep}node_modules${sep}`)) return 'dependency';
+  // A package manager run from corepack's cache or a checked-in yarn release: not in node_modules, still not the user's.
+  if (PACKAGE_MANAGER_FILE.test(path)) return 'dependency';
   return 'user';
+}
+
+/** Test runners and package managers, by their packages' names (the first package on a path that is one of theirs). */
+const TOOL_PACKAGES: Array<[RegExp, string]> = [
+  [/^(vitest|vite-node|@vitest\/[^/]+)$/, 'vitest'],
+  [/^(jest|jest-[^/]+|babel-jest|@jest\/[^/]+)$/, 'jest'],
+  [/^mocha$/, 'mocha'],
+  // npm's own libraries (@npmcli/…) are under node_modules/npm/: the package manager is the first package on the path.
+  [/^(npm|yarn|pnpm|corepack)$/, '$1'],
+];
+const PACKAGE_MANAGER_FILE = /[\\/]node[\\/]corepack[\\/](?:v\d+[\\/])?(npm|yarn|pnpm)[\\/]|[\\/]\.yarn[\\/]releases[\\/]/;
+const NODE_TEST_INTERNALS = 'node:internal/test_runner/';
+
+/** The test runner or package manager whose own file this is (`vitest`, `jest`, `mocha`, `node:test`, `npm`, `yarn`, `pnpm`), if any. */
+export function toolOf(file: string): string | undefined {
+  if (file.startsWith('node:')) return file.startsWith(NODE_TEST_INTERNALS) ? 'node:test' : undefined;
+  const path = toPath(file).split(sep).join('/');
+  const manager = PACKAGE_MANAGER_FILE.exec(path);
+  if (manager) return manager[1] ?? 'yarn';
+  const parts = path.split('/');
+  for (let i = parts.indexOf('node_modules'); i >= 0 && i < parts.length - 1; i = parts.indexOf('node_modules', i + 1)) {
+    const first = parts[i + 1]!;
+    if (first.startsWith('.')) continue; // pnpm's .pnpm store: the real package is under its own node_modules
+    const name = first.startsWith('@') ? `${first}/${parts[i + 2] ?? ''}` : first;
+    for (const [pattern, tool] of TOOL_PACKAGES) if (pattern.test(name)) return name.replace(pattern, tool);
+  }
+  return undefined;
+}
+
+/**
+ * The tool whose own resource this is, by where it was created: no frame of the user's code
+ * in the stack, and the code nearest the creation (past Node's own frames) is the tool's. A
+ * library the runner happened to call (a hook given straight as `beforeEach(db.connect)`) is
+ * nearer than the runner, so what it makes stays the library's, not the runner's.
+ */
+export function toolOwner(frames: readonly FrameReport[]): string | undefined {
+  if (frames.some((f) => f.kind === 'user')) return undefined;
+  for (const f of frames) {
+    if (f.kind === 'leakprof') continue;
+    const tool = toolOf(f.file);
+    if (tool !== undefined || f.kind !== 'node') return tool;
+  }
+  return undefined;
 }
 
 export function displayPath(file: string, cwd: string): string {

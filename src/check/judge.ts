@@ -61,6 +61,11 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('benign', group.benign);
           continue;
         }
+        if (group.tool !== undefined) {
+          // By where it was made, even while a test ran (vitest's throttle timer, npm's file handles).
+          exclude('runner', `${group.tool}'s own: made in its files, with no frame of your code`);
+          continue;
+        }
         if (group.type === 'MESSAGEPORT' && workers.has(locationText(group) ?? '')) {
           exclude('internal', "a Worker's own message ports: the worker is what counts");
           continue;

@@ -45,6 +45,11 @@ export function addTestNote(note: string): void {
   if (state.notes.length < MAX_NOTES && !state.notes.includes(note)) state.notes.push(note);
 }
 
+/** A runner integration that met internals of a shape it does not know: its tests run unnamed, as without leakprof. */
+export function noteUnrecognised(runner: string): void {
+  addTestNote(`${runner}: could not name tests (unrecognised runner internals); leaks are reported without test names`);
+}
+
 export function testNotes(): readonly string[] {
   return state.notes;
 }

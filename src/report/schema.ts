@@ -148,6 +148,8 @@ export interface GroupReport {
   internal: boolean;
   /** Why this kind is never a leak (stdio, DNS channel, histogram…), when it is not. */
   benign?: string;
+  /** The test runner's or package manager's own (`vitest`, `npm`…): made in its files, with no frame of the user's. */
+  tool?: string;
   hint?: string;
   /** Creation stack, innermost first; null when no stack was captured for this group. */
   frames: FrameReport[] | null;

@@ -37,7 +37,7 @@ export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'du
     }
   }
 
-  if (options.verbose) out.push(...verboseLines(verdict, options.settled ?? [], c));
+  if (options.verbose) out.push(...processNotes(report.processes, c), ...verboseLines(verdict, options.settled ?? [], c));
   out.push(statusLine(report, verdict, c, options.title));
   return out.join('\n') + '\n';
 }
@@ -48,6 +48,13 @@ function onlyViolating(proc: ProcessReport, violating: ReadonlySet<GroupReport>)
     .filter((p) => p.groups.length > 0);
   if (profiles.length === 0) return undefined;
   return { ...proc, notes: [], crossCheck: [], profiles };
+}
+
+/** --verbose: the processes' other notes (a runner integration that could not name tests…), each once. */
+function processNotes(processes: readonly ProcessReport[], c: ChalkInstance): string[] {
+  const notes = new Set<string>();
+  for (const proc of processes) for (const note of proc.notes) if (!note.startsWith('event loop blocked') && !note.startsWith('test "')) notes.add(note);
+  return [...notes].map((note) => c.dim(`note: ${note}`));
 }
 
 function verboseLines(verdict: Verdict, settled: string[], c: ChalkInstance): string[] {

@@ -10,7 +10,7 @@ import { instrumentJest } from './jest.js';
 import { instrumentMocha, isMochaProcess } from './mocha.js';
 import { instrumentNodeTest } from './node-test.js';
 import { instrumentVitest } from './vitest.js';
-import { noteRunner } from '../test-context.js';
+import { noteRunner, noteUnrecognised } from '../test-context.js';
 import { watchCrossTestCloses } from './cross-test-close.js';
 
 const TEST_FILE = /(^|[/\\])(test|tests|__tests__)[/\\]|[.-](test|spec)\.[cm]?[jt]sx?$/;
@@ -40,19 +40,20 @@ export function instrumentTestRunners(): void {
   const entry = process.argv[1] ?? '';
   for (const [pattern, name] of RUNNER_BINS) if (pattern.test(entry)) noteRunner(name);
   if (process.execArgv.some((a) => a === '--test' || a.startsWith('--test='))) noteRunner('node:test');
-  const steps: Array<[boolean, () => void]> = [
-    [looksLikeNodeTest(), instrumentNodeTest],
-    [isMochaProcess(), instrumentMocha],
-    [true, instrumentJest],
-    [process.env.VITEST === 'true', instrumentVitest],
-    [looksLikeNodeTest() || isMochaProcess() || process.env.VITEST === 'true' || /[\\/]jest/.test(entry), watchCrossTestCloses],
+  const steps: Array<[boolean, string, () => void]> = [
+    [looksLikeNodeTest(), 'node:test', instrumentNodeTest],
+    [isMochaProcess(), 'mocha', instrumentMocha],
+    [true, 'jest', instrumentJest],
+    [process.env.VITEST === 'true', 'vitest', instrumentVitest],
+    [looksLikeNodeTest() || isMochaProcess() || process.env.VITEST === 'true' || /[\\/]jest/.test(entry), 'test runner', watchCrossTestCloses],
   ];
-  for (const [wanted, install] of steps) {
+  for (const [wanted, runner, install] of steps) {
     if (!wanted) continue;
     try {
       install();
     } catch {
       // A runner we cannot instrument still runs; its leaks are just not named after tests.
+      noteUnrecognised(runner);
     }
   }
 }

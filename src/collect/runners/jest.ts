@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { SourceMap } from 'node:module';
 import { addSourceMapProvider } from '../source-maps.js';
-import { bindToTest, noteRunner, TEST_CONTEXT_KEY } from '../test-context.js';
+import { bindToTest, noteRunner, noteUnrecognised, TEST_CONTEXT_KEY } from '../test-context.js';
 import { onRequire } from './module-hook.js';
 import { sourceMapFor } from './runner-source-maps.js';
 
@@ -85,7 +85,11 @@ function patchEnvironment(exports: unknown): void {
   const mod = exports as { default?: EnvironmentClass; TestEnvironment?: EnvironmentClass };
   const Environment = mod.TestEnvironment ?? mod.default;
   const proto = Environment?.prototype;
-  if (!proto || proto[PATCHED]) return;
+  if (!proto) {
+    noteUnrecognised('jest');
+    return;
+  }
+  if (proto[PATCHED]) return;
   const own = proto.handleTestEvent;
   proto.handleTestEvent = function (this: { global?: Record<symbol, unknown> }, event, state) {
     try {

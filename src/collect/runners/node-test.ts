@@ -9,10 +9,11 @@
  *
  * The class is not exported: the first Test resource created is caught by a short-lived
  * async hook (disabled as soon as it has seen one), only in processes likely to run
- * node:test (see ./index.ts).
+ * node:test (see ./index.ts). A `Test` resource of another shape (a Node version this does
+ * not know) leaves every test unnamed, as without leakprof, and says so in --verbose.
  */
 import { createHook, type AsyncHook } from 'node:async_hooks';
-import { noteRunner, runInTest } from '../test-context.js';
+import { noteRunner, noteUnrecognised, runInTest } from '../test-context.js';
 
 interface TestLike {
   name?: string;
@@ -31,21 +32,47 @@ function pathOf(test: TestLike | null | undefined): string[] {
   return names;
 }
 
+const EACH = new Set(['beforeEach', 'afterEach']);
+
 function nameOf(test: TestLike, ctx: unknown): string {
   if (test.hookType === undefined) return pathOf(test).join(' > ');
-  // A hook runs with the context of what it runs for: the suite (before/after) or the test (each).
-  const full = (ctx as { fullName?: unknown } | undefined)?.fullName;
-  const owner = typeof full === 'string' ? full.split(' > ').filter((n) => n !== '<root>') : pathOf(test.parentTest);
-  return [...owner, test.hookType].join(' > ');
+  // before/after run for the suite that declared them (the root's have no parentTest on Node 20).
+  if (!EACH.has(test.hookType)) return [...pathOf(test.parentTest), test.hookType].join(' > ');
+  // An each-hook runs for one test at a time, and only its context (the test's own) says which.
+  return [...eachOwner(test, ctx), test.hookType].join(' > ');
+}
+
+/**
+ * The test an each-hook runs for, from its context's `fullName` (Node ≥ 20.16). Never the
+ * root's: Node 20's `fullName` getter throws there. Without it, the suite that declared the hook.
+ */
+function eachOwner(test: TestLike, ctx: unknown): string[] {
+  let full: unknown;
+  try {
+    full = (ctx as { fullName?: unknown } | null | undefined)?.fullName;
+  } catch {
+    full = undefined;
+  }
+  return typeof full === 'string' && full !== '' ? full.split(' > ').filter((n) => n !== '<root>') : pathOf(test.parentTest);
 }
 
 function patch(proto: Record<string | symbol, unknown> & TestLike): void {
   if (proto[PATCHED]) return;
-  proto[PATCHED] = true;
   const run = proto.runInAsyncScope;
+  if (typeof run !== 'function') {
+    noteUnrecognised('node:test');
+    return;
+  }
+  proto[PATCHED] = true;
   proto.runInAsyncScope = function (this: TestLike, fn, thisArg, ...args) {
     if (typeof fn !== 'function') return run.call(this, fn, thisArg, ...args);
-    const name = nameOf(this, thisArg);
+    let name = '';
+    try {
+      name = nameOf(this, thisArg);
+    } catch {
+      // A shape this code does not know: the test runs as it would without leakprof, unnamed.
+      noteUnrecognised('node:test');
+    }
     if (name === '') return run.call(this, fn, thisArg, ...args);
     noteRunner('node:test');
     // The function, not the call, is wrapped: runInAsyncScope switches to the resource's own context first.
@@ -68,11 +95,15 @@ export function instrumentNodeTest(): void {
   hook = createHook({
     init(_id, type, _trigger, resource) {
       if (type !== 'Test' || hook === undefined) return;
-      const proto = testPrototype(resource);
-      if (!proto) return;
-      patch(proto);
       hook.disable();
       hook = undefined;
+      try {
+        const proto = testPrototype(resource);
+        if (proto) patch(proto);
+        else noteUnrecognised('node:test');
+      } catch {
+        noteUnrecognised('node:test');
+      }
     },
   });
   hook.enable();

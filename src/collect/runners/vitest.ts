@@ -10,7 +10,7 @@
  */
 import type { SourceMap } from 'node:module';
 import { addSourceMapProvider } from '../source-maps.js';
-import { enterTest, noteRunner, setSerialProbe } from '../test-context.js';
+import { enterTest, noteRunner, noteUnrecognised, setSerialProbe } from '../test-context.js';
 import { sourceMapFor } from './runner-source-maps.js';
 
 interface Task {
@@ -75,7 +75,20 @@ export function instrumentVitest(): void {
   setSerialProbe(() => {
     const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
     if (!state || typeof state !== 'object') return undefined;
-    if (!patched.has(state)) patchState(state);
-    return testPath(state.current);
+    if (!patched.has(state)) {
+      try {
+        patchState(state);
+      } catch {
+        // A worker state of a shape this does not know (current not redefinable): tests run unnamed.
+        patched.add(state);
+        noteUnrecognised('vitest');
+        return undefined;
+      }
+    }
+    try {
+      return testPath(state.current);
+    } catch {
+      return undefined;
+    }
   });
 }

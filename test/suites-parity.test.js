@@ -1,0 +1,169 @@
+// leakprof never changes a test result: each runner's hooks fixture (every hook kind at every level,
+// skip/todo/only, concurrent tests) gets the same counts and exit code bare and under `leakprof check`.
+// And what the runner or the package manager makes for itself is never the user's leak: vitest's
+// own throttle timer (made during the last test), npm's own file handle when a script fails.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { BIN as LEAKPROF, markerLine, ROOT } from './helpers/leakprof.js';
+
+const S = 'fixtures/suites';
+const BIN = 'node_modules/.bin';
+
+function cleanEnv() {
+  const env = { ...process.env };
+  for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR', 'LEAKPROF_VERBOSE']) delete env[name];
+  return env;
+}
+
+function spawnIn(cwd, command, args, extraEnv = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...cleanEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The command as given (`node` is this Node), bare. */
+const bare = (command, cwd = ROOT, env = {}) => spawnIn(cwd, command[0] === 'node' ? process.execPath : command[0], command.slice(1), env);
+
+/** `leakprof check -o report.json [flags] -- <command>`: exit code, verdict, output. */
+async function check(command, flags = [], cwd = ROOT, env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'leakprof-parity-'));
+  const out = join(dir, 'report.json');
+  try {
+    const run = command[0] === 'node' ? [process.execPath, ...command.slice(1)] : command;
+    const result = await spawnIn(cwd, process.execPath, [LEAKPROF, 'check', '--timeout', '30s', '-o', out, ...flags, '--', ...run], env);
+    let report;
+    try {
+      report = JSON.parse(readFileSync(out, 'utf8'));
+    } catch (error) {
+      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
+    }
+    return { ...result, verdict: report.verdict };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const stripColors = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
+const plainText = (r) => stripColors(r.stdout + r.stderr);
+
+/** The runner's own count lines (pass/fail/skip/todo…), durations cut off. */
+const SUMMARY = {
+  'node:test': (r) => r.stdout.match(/^# (tests|suites|pass|fail|cancelled|skipped|todo) \d+$/gm) ?? [],
+  mocha: (r) => (r.stdout.match(/^\s+\d+ (passing|pending|failing)/gm) ?? []).map((l) => l.trim()),
+  jest: (r) => (r.stderr.match(/^(Tests|Test Suites):.*$/gm) ?? []).map((l) => l.replace(/\s+/g, ' ')),
+  vitest: (r) => (stripColors(r.stdout).match(/^\s*(Tests|Test Files)\s.*$/gm) ?? []).map((l) => l.trim().replace(/\s+/g, ' ')),
+};
+
+const FIXTURES = [
+  ['node:test', 'hooks', ['node', '--test', '--test-reporter=tap', `${S}/node-test/hooks.test.mjs`], /^# pass [89]$/m], // Node 20 counts describe.todo's test as passed, 22 and 24 as todo
+  ['node:test', 'only', ['node', '--test', '--test-only', '--test-reporter=tap', `${S}/node-test/only.test.mjs`], /^# pass [1-9]/m],
+  ['mocha', 'hooks', [`${BIN}/mocha`, `${S}/mocha/hooks.spec.cjs`], /^\s+5 passing/m],
+  ['mocha', 'only', [`${BIN}/mocha`, `${S}/mocha/only.spec.cjs`], /^\s+1 passing/m],
+  ['jest', 'hooks', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/hooks.test.cjs`], /^Tests:.* 8 passed, 11 total/m],
+  ['jest', 'only', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/only.test.cjs`], /^Tests:.* 2 passed/m],
+  ['vitest', 'hooks', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/hooks.test.mjs`], /Tests\s+8 passed/],
+  ['vitest', 'only', [`${BIN}/vitest`, 'run', '--allowOnly', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/only.test.mjs`], /Tests\s+2 passed/],
+  // A failing test and a failing beforeEach: the same failures, the same exit code (1), no leak.
+  ['node:test', 'fails', ['node', '--test', '--test-reporter=tap', `${S}/node-test/fails.test.mjs`], /^# fail 2$/m, 1],
+  ['mocha', 'fails', [`${BIN}/mocha`, `${S}/mocha/fails.spec.cjs`], /^\s+2 failing/m, 2],
+  ['jest', 'fails', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/fails.test.cjs`], /^Tests:\s+2 failed, 1 passed/m, 1],
+  ['vitest', 'fails', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/fails.test.mjs`], /Tests\s+2 failed \| 1 passed/, 1],
+];
+
+describe('the suite\'s result under check is the bare result', { concurrency: 2 }, () => {
+  for (const [runner, name, command, passed, exitCode = 0] of FIXTURES) {
+    test(`${runner}: ${name} fixture — same counts, same exit code, no leak`, async () => {
+      const plain = await bare(command);
+      const checked = await check(command);
+      const counts = SUMMARY[runner];
+      assert.match(plainText(plain), passed, `the fixture itself: ${plain.stdout}${plain.stderr}`);
+      assert.equal(plain.code, exitCode, plain.stdout + plain.stderr);
+      assert.ok(counts(plain).length > 0, `no summary in the bare output:\n${plain.stdout}${plain.stderr}`);
+      assert.deepEqual(counts(checked), counts(plain), checked.stdout + checked.stderr);
+      assert.equal(checked.code, plain.code, checked.stdout + checked.stderr);
+      assert.equal(checked.verdict.status, exitCode === 0 ? 'clean' : 'failed', checked.stderr);
+      assert.deepEqual(checked.verdict.violations, [], checked.verdict.violations.map((v) => v.message).join('\n'));
+    });
+  }
+});
+
+describe('runner internals leakprof does not recognise', () => {
+  test('node:test: a Test resource of another shape — nothing named, the result unchanged, and --verbose says so', async () => {
+    const command = ['node', `${S}/node-test/unknown-shape.test.mjs`];
+    const plain = await bare(command);
+    const checked = await check(command, ['--verbose']);
+    assert.equal(plain.code, 0);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.deepEqual(SUMMARY['node:test'](checked), SUMMARY['node:test'](plain));
+    assert.match(checked.stderr, /^note: node:test: could not name tests \(unrecognised runner internals\); leaks are reported without test names$/m);
+    const quiet = await check(command);
+    assert.doesNotMatch(quiet.stderr, /could not name tests/, 'said under --verbose only');
+  });
+});
+
+describe('runner internals of another shape, presented by a program of our own', () => {
+  const UNKNOWN = `${S}/unknown-shapes`;
+  for (const [runner, file, env] of [
+    ['vitest', 'vitest-worker.mjs', { VITEST: 'true' }],
+    ['jest', 'jest-env.cjs', {}],
+  ]) {
+    test(`${runner}: ${file} — runs as bare, and --verbose says the tests could not be named`, async () => {
+      const command = ['node', `${UNKNOWN}/${file}`];
+      const plain = await bare(command, ROOT, env);
+      const checked = await check(command, ['--verbose'], ROOT, env);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.equal(checked.code, plain.code, checked.stderr);
+      assert.ok(checked.stderr.includes(`note: ${runner}: could not name tests (unrecognised runner internals); leaks are reported without test names`), checked.stderr);
+    });
+  }
+});
+
+describe('the runner\'s and the package manager\'s own resources are never the user\'s leak', () => {
+  test('vitest: a clean file of 20 tests passes check every time (vitest\'s throttle timer is the runner\'s, even during t19)', async () => {
+    const command = [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/many-clean.test.mjs`];
+    const seen = [];
+    for (let run = 0; run < 10; run++) {
+      const { code, verdict, stderr } = await check(command);
+      assert.equal(code, 0, `run ${run + 1}: ${verdict.violations.map((v) => v.message).join('\n')}\n${stderr}`);
+      seen.push(...verdict.excluded.filter((e) => e.why === 'runner' && /@vitest[\\/]runner/.test(e.location ?? '')));
+    }
+    assert.ok(seen.length > 0, 'vitest\'s own timer was seen, and not counted');
+    assert.ok(seen.every((e) => e.reason.startsWith('vitest\'s own') || e.reason.startsWith('the test runner\'s own')), JSON.stringify(seen));
+  });
+
+  test('npm: a script that fails (exit 3) after a clean workload — the failure and its exit code, no leak line for npm\'s own', async () => {
+    const cwd = join(ROOT, 'fixtures/check/npm-script-fails');
+    const { code, verdict, stderr } = await check(['npm', 'run', 'x'], ['--verbose'], cwd);
+    assert.equal(code, 3, stderr);
+    assert.equal(verdict.status, 'failed');
+    assert.deepEqual(verdict.violations, [], stderr);
+    assert.doesNotMatch(stderr, /^leak( \(\w+\))?:/m);
+    assert.match(stderr, /leakprof check: the workload failed \(it exited with code 3\) \(exit 3\)/);
+    // What npm left (if anything) is said under --verbose as npm's own, never counted.
+    const npms = verdict.excluded.filter((x) => /[\\/]node_modules[\\/]npm[\\/]/.test(x.location ?? '') && x.why !== 'benign');
+    for (const e of npms) assert.equal(e.why, 'runner', JSON.stringify(e));
+  });
+});
+
+test('node:test: leaks made in hooks at the root and in nested suites are blamed on their hooks, by name', async () => {
+  const file = `${S}/node-test/hooks-leaky.test.mjs`;
+  const { code, verdict, stderr } = await check(['node', '--test', '--test-force-exit', file]);
+  assert.equal(code, 1, stderr);
+  const line = (marker) => `${file}:${markerLine(file, marker)}`;
+  const blamed = verdict.violations.map((v) => [v.test ?? null, v.location ? `${v.location.file}:${v.location.line}` : null]).sort();
+  assert.deepEqual(blamed, [
+    ['before', line('LEAK root-before')],
+    ['outer > after', line('LEAK outer-after')],
+    ['outer > inner > runs nested > beforeEach', line('LEAK inner-beforeEach')],
+  ].sort(), verdict.violations.map((v) => v.message).join('\n'));
+});
