@@ -89,6 +89,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   }
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
+  if (snap?.exitHow !== undefined) report.snapshot.exitHow = snap.exitHow;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
   if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;

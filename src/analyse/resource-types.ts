@@ -15,6 +15,7 @@ interface TypeInfo {
 const TYPES: Record<string, TypeInfo> = {
   Timeout: { nodeName: 'Timeout', hint: 'a timer still armed after the work ended: clearTimeout/clearInterval it when the work stops, or .unref() it if it is background work' },
   TCPWRAP: { nodeName: 'TCPSocketWrap', hint: 'a socket still open: close it (socket.end()/destroy()), or close the client or agent that owns it; reuse one pooled client instead of one per request' },
+  TLSWRAP: { hint: 'a TLS connection still open: end or destroy the socket, or close the client or agent that owns it' },
   TCPSERVERWRAP: { nodeName: 'TCPServerWrap', hint: 'a server still listening: call server.close() when done (and close its open connections)' },
   PIPEWRAP: { nodeName: 'PipeWrap', hint: 'a pipe or Unix socket still open: end or destroy the stream that owns it' },
   PIPESERVERWRAP: { nodeName: 'PipeServerWrap', hint: 'a server still listening on a pipe: call server.close() when done' },

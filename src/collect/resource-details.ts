@@ -49,6 +49,13 @@ function refState(resource: HandleLike): string {
   return 'active';
 }
 
+/** The TCP or pipe handle a TLSWRAP runs over: the connection is reported once, as the TLSWRAP. */
+export function streamUnder(type: string, resource: object): object | undefined {
+  if (type !== 'TLSWRAP') return undefined;
+  const parent = (resource as { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' ? parent : undefined;
+}
+
 /** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
 export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
@@ -67,7 +74,15 @@ export function isClosing(type: string, resource: object): boolean {
   return owner !== undefined && '_handle' in owner && owner._handle !== resource;
 }
 
-const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
+// TLSWRAP too: a TLS socket's owner is its TLSSocket, which drops it at destroy() (the TCP handle
+// under it belongs to the same TLSSocket, whose _handle is the TLSWRAP: the connection is reported once).
+const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
+
+/**
+ * The state of a socket that holds no file descriptor: made, never connected (a connect still
+ * waiting for its lookup) or already let go. It keeps no process alive and holds nothing.
+ */
+export const UNOPENED = 'unopened';
 
 export function describe(type: string, resource: object, now: number): Description {
   try {
@@ -76,6 +91,7 @@ export function describe(type: string, resource: object, now: number): Descripti
         return describeTimer(resource as TimerLike, now);
       case 'TCPWRAP':
       case 'PIPEWRAP':
+      case 'TLSWRAP':
       case 'TCPSERVERWRAP':
       case 'PIPESERVERWRAP':
         return describeStream(type, resource as HandleLike);
@@ -118,8 +134,10 @@ function describeTimer(timer: TimerLike, now: number): Description {
   return { label: `Timeout ${delay}ms${repeat ? ' repeat' : ''}`, state: refState(timer), details };
 }
 
-function describeStream(type: string, handle: HandleLike): Description {
+function describeStream(type: string, handle: HandleLike & { _parent?: HandleLike }): Description {
   const owner = ownerOf(handle);
+  // A TLSWRAP has no ref of its own: the TCP or pipe handle under it holds the loop.
+  const refHolder = type === 'TLSWRAP' && handle._parent && typeof handle._parent === 'object' ? handle._parent : handle;
   const details: WireDetails = {};
   let label = type;
   if (owner) {
@@ -140,8 +158,11 @@ function describeStream(type: string, handle: HandleLike): Description {
       if (owner.destroyed === true) details.destroyed = true;
     }
   }
-  if (typeof handle.fd === 'number' && handle.fd >= 0) details.fd = handle.fd;
-  return { label, state: refState(handle), details: Object.keys(details).length ? details : undefined };
+  const fd = typeof handle.fd === 'number' ? handle.fd : undefined;
+  if (fd !== undefined && fd >= 0) details.fd = fd;
+  // Only where Node tells a socket's fd (not on Windows, where it is always -1); a server listens on one.
+  const unopened = fd !== undefined && fd < 0 && process.platform !== 'win32' && details.listening === undefined;
+  return { label, state: unopened ? UNOPENED : refState(refHolder), details: Object.keys(details).length ? details : undefined };
 }
 
 function describeChild(handle: HandleLike): Description {
