@@ -46,6 +46,21 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
     assert.ok(where(verdict).includes(at(file, 'LEAK client')), messages(verdict));
   });
 
+  test('a watcher, a poller and a UDP socket closed, then process.exit in the same turn -> pass; left open -> one violation each', async () => {
+    const closed = await checkJson(['--timeout', '20s', 'fixtures/check/closed-then-exit.mjs']);
+    assert.equal(closed.code, 0, messages(closed.verdict));
+    const file = 'fixtures/check/open-then-exit.mjs';
+    const open = await checkJson(['--timeout', '20s', file]);
+    assert.equal(open.code, 1);
+    assert.deepEqual(where(open.verdict).sort(), [at(file, 'LEAK udp'), at(file, 'LEAK watch'), at(file, 'LEAK poll')].sort(), messages(open.verdict));
+  });
+
+  test('a UDP socket read across heartbeats: no deprecation warning in the workload\'s stderr', async () => {
+    const { code, stderr } = await check(['--timeout', '20s', 'fixtures/check/udp-heartbeats.mjs']);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /DEP0112|DeprecationWarning/);
+  });
+
   test('fs.readFile in flight at process.exit -> pass; the request is reported, not counted', async () => {
     const file = 'fixtures/check/09-readfile-then-exit.mjs';
     const { code, verdict } = await checkJson(['--timeout', '20s', file]);

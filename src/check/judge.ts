@@ -170,7 +170,14 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
 }
 
 function exitedHow(proc: ProcessReport): string {
-  return proc.snapshot.exitHow === 'exit-call' ? 'called process.exit()' : 'exited by itself';
+  switch (proc.snapshot.exitHow) {
+    case 'exit-call':
+      return 'called process.exit()';
+    case 'fatal':
+      return 'was ended by an uncaught error';
+    default:
+      return 'exited by itself';
+  }
 }
 
 /**

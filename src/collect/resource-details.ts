@@ -71,12 +71,35 @@ export function isAlive(type: string, resource: object): boolean {
 export function isClosing(type: string, resource: object): boolean {
   if (!OWNED_TYPES.has(type)) return false;
   const owner = ownerOf(resource);
-  return owner !== undefined && '_handle' in owner && owner._handle !== resource;
+  if (owner === undefined) return false;
+  const current = handleOf(owner);
+  return current !== NOT_KNOWN && current !== resource;
 }
 
-// TLSWRAP too: a TLS socket's owner is its TLSSocket, which drops it at destroy() (the TCP handle
-// under it belongs to the same TLSSocket, whose _handle is the TLSWRAP: the connection is reported once).
-const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
+const NOT_KNOWN = Symbol('not known');
+let stateSymbol: symbol | undefined;
+
+/**
+ * The handle an owner holds now (null once closed). Read as a plain data property only: a getter
+ * may warn (dgram's `_handle` is deprecated, and its warning would land in the workload's stderr),
+ * so a dgram socket is read through its state object instead.
+ */
+function handleOf(owner: Record<string, unknown>): unknown {
+  for (let o: object | null = owner; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, '_handle');
+    if (d === undefined) continue;
+    if ('value' in d) return d.value;
+    break;
+  }
+  stateSymbol ??= Object.getOwnPropertySymbols(owner).find((sym) => sym.description === 'state symbol');
+  const state = stateSymbol === undefined ? undefined : (owner as Record<symbol, unknown>)[stateSymbol];
+  if (state !== null && typeof state === 'object' && 'handle' in state) return (state as { handle: unknown }).handle;
+  return NOT_KNOWN;
+}
+
+// TLSWRAP too: a TLS socket's owner is its TLSSocket, which drops it at destroy(); and fs watchers,
+// whose FSWatcher/StatWatcher drop theirs at close().
+const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP', 'FSEVENTWRAP', 'STATWATCHER']);
 
 /**
  * The state of a socket that holds no file descriptor: made, never connected (a connect still
