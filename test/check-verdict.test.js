@@ -118,4 +118,14 @@ describe('one line per leak', () => {
     const text = await check(['--timeout', '30s', main]);
     assert.equal(text.stderr.split('\n').filter((l) => l.startsWith('leak:')).length, verdict.violations.length);
   });
+
+  test('groups with no creation stack: one violation per type and state, not one per group and process', async () => {
+    const { code, verdict } = await checkJson(['--stacks', 'none', '--timeout', '30s', 'fixtures/check/helpers/main.mjs']);
+    assert.equal(code, 1);
+    assert.equal(verdict.violations.length, 1, messages(verdict));
+    const [leak] = verdict.violations;
+    assert.equal(leak.pids.length, 4);
+    assert.equal(leak.count, 8, 'each helper: its client socket and the one its server accepted');
+    assert.match(leak.message, /^leak: 4 processes: 2 × TCPWRAP ref, no creation stack/);
+  });
 });
