@@ -258,8 +258,7 @@ function signalNumber(signal: string): number {
  * `leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it`;
  * one leak in many processes: `leak: 22 processes: 1 × TCPWRAP ref, created at test/request.js:21 [pids 101, 102, …] — …`.
  */
-export function violationFor(counted: Counted | readonly Counted[], withPid: boolean): Violation {
-  const same = Array.isArray(counted) ? (counted as readonly Counted[]) : [counted as Counted];
+export function violationFor(same: readonly Counted[], withPid: boolean): Violation {
   const c = same[0]!;
   const g = c.group;
   const total = same.reduce((n, x) => n + x.count, 0);
