@@ -29,8 +29,12 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
 
   test('a socket whose lookup never answers (no fd), natural exit -> pass; --verbose says it holds nothing', async () => {
     const file = 'fixtures/check/unopened-socket.mjs';
-    const { code, verdict } = await checkJson(['--timeout', '20s', file]);
+    const { code, verdict, report } = await checkJson(['--timeout', '20s', file]);
     assert.equal(code, 0, messages(verdict));
+    const group = report.processes[0].profiles[0].groups.find((g) => g.type === 'TCPWRAP');
+    assert.equal(group.keepsAlive, false);
+    assert.match(group.hint, /^a socket with no file descriptor/);
+    assert.deepEqual(report.processes[0].crossCheck.filter((x) => x.type === 'TCPWRAP'), [], 'Node lists it by its ref flag: not a disagreement');
     const seen = verdict.excluded.find((e) => e.type === 'TCPWRAP');
     assert.equal(seen?.why, 'holds-nothing', JSON.stringify(verdict.excluded));
     assert.equal(seen.state, 'unopened');

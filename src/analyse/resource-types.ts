@@ -4,6 +4,8 @@
  * do about it when it is one.
  */
 
+import { UNOPENED } from '../transport/messages.js';
+
 interface TypeInfo {
   /** Name in process.getActiveResourcesInfo(), for the cross-check. */
   nodeName?: string;
@@ -56,7 +58,8 @@ export function benignReason(type: string): string | undefined {
   return TYPES[type]?.benign;
 }
 
-export function hintFor(type: string, label: string): string | undefined {
+export function hintFor(type: string, label: string, state?: string): string | undefined {
+  if (state === UNOPENED) return 'a socket with no file descriptor (never connected, or already let go): it holds nothing; destroy() it if its connect will never finish';
   if (type === 'Timeout' && label.endsWith('repeat')) {
     return 'a setInterval still ref\'d after the work ended: clearInterval it, or .unref() it if it is background work';
   }

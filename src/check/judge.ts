@@ -10,7 +10,7 @@ import { BaselineBudget } from './baseline.js';
 import { locate, locationText, testOf } from './group-location.js';
 import { ignoredBy } from './ignore-rules.js';
 import { limitFor, type CheckPolicy } from './policy.js';
-import { UNOPENED } from '../collect/resource-details.js';
+import { UNOPENED } from '../transport/messages.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;

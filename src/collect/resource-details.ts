@@ -4,7 +4,7 @@
  * Everything here reads public API where Node has one, and guards every access.
  */
 import { AsyncResource } from 'node:async_hooks';
-import type { WireDetails } from '../transport/messages.js';
+import { UNOPENED, type WireDetails } from '../transport/messages.js';
 
 export interface Description {
   /** Part of the grouping key: what tells this group apart beside type, state and stack. */
@@ -101,11 +101,6 @@ function handleOf(owner: Record<string, unknown>): unknown {
 // whose FSWatcher/StatWatcher drop theirs at close().
 const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP', 'FSEVENTWRAP', 'STATWATCHER']);
 
-/**
- * The state of a socket that holds no file descriptor: made, never connected (a connect still
- * waiting for its lookup) or already let go. It keeps no process alive and holds nothing.
- */
-export const UNOPENED = 'unopened';
 
 export function describe(type: string, resource: object, now: number): Description {
   try {

@@ -113,6 +113,12 @@ export interface WireProcessInfo {
   startedAt: number;
 }
 
+/**
+ * The state of a socket that holds no file descriptor: made, never connected (a connect still
+ * waiting for its lookup) or already let go. It keeps no process alive and holds nothing.
+ */
+export const UNOPENED = 'unopened';
+
 export type ExitHow = 'natural' | 'exit-call' | 'fatal';
 
 export type SnapshotReason = 'exit' | 'signal' | 'request' | 'heartbeat' | 'every' | 'start';
