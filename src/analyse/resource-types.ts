@@ -59,7 +59,7 @@ export function benignReason(type: string): string | undefined {
 }
 
 export function hintFor(type: string, label: string, state?: string): string | undefined {
-  if (state === UNOPENED) return 'a socket with no file descriptor (never connected, or already let go): it holds nothing; destroy() it if its connect will never finish';
+  if (state === UNOPENED) return 'a socket with no file descriptor of its own (never connected, already let go, or TLS over a JavaScript stream): it holds nothing; destroy() it if its connect will never finish';
   if (type === 'Timeout' && label.endsWith('repeat')) {
     return 'a setInterval still ref\'d after the work ended: clearInterval it, or .unref() it if it is background work';
   }

@@ -156,7 +156,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
 function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
   const exited = proc.snapshot.reason === 'exit';
   if (profile === 'handles') {
-    if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor (never connected, or already let go): it holds nothing' };
+    if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor of its own (never connected, already let go, or a TLS socket over a JavaScript stream, whose own transport is judged by itself): it holds nothing' };
     // Requests (fs, dns, connect, write) have no ref of their own: 'pending' is their state.
     if (exited && group.state === 'pending') {
       return { why: 'exited', reason: `a request still in flight when the process ${exitedHow(proc)}: it completes by itself, there is nothing to close` };
