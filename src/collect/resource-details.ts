@@ -80,17 +80,13 @@ const NOT_KNOWN = Symbol('not known');
 let stateSymbol: symbol | undefined;
 
 /**
- * The handle an owner holds now (null once closed). Read as a plain data property only: a getter
- * may warn (dgram's `_handle` is deprecated, and its warning would land in the workload's stderr),
- * so a dgram socket is read through its state object instead.
+ * The handle an owner holds now (null once closed). Read as an own property only: an inherited
+ * getter may warn (dgram's `_handle` is deprecated, and its warning would land in the workload's
+ * stderr), so a dgram socket is read through its state object instead.
  */
 function handleOf(owner: Record<string, unknown>): unknown {
-  for (let o: object | null = owner; o !== null; o = Object.getPrototypeOf(o) as object | null) {
-    const d = Object.getOwnPropertyDescriptor(o, '_handle');
-    if (d === undefined) continue;
-    if ('value' in d) return d.value;
-    break;
-  }
+  // Node's owners set `this._handle` on themselves; dgram's is a getter on its prototype.
+  if (Object.hasOwn(owner, '_handle')) return owner._handle;
   stateSymbol ??= Object.getOwnPropertySymbols(owner).find((sym) => sym.description === 'state symbol');
   const state = stateSymbol === undefined ? undefined : (owner as Record<symbol, unknown>)[stateSymbol];
   if (state !== null && typeof state === 'object' && 'handle' in state) return (state as { handle: unknown }).handle;
