@@ -97,7 +97,6 @@ function handleOf(owner: Record<string, unknown>): unknown {
 // whose FSWatcher/StatWatcher drop theirs at close().
 const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP', 'FSEVENTWRAP', 'STATWATCHER']);
 
-
 export function describe(type: string, resource: object, now: number): Description {
   try {
     switch (type) {

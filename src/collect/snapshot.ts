@@ -82,12 +82,12 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
     if (entry) entry.count++;
     else settled.set(key, { type, stack, why, count: 1 });
   };
-  // The handles TLS connections run over: each connection is one TLSWRAP, not also its TCPWRAP.
+  // The handles live TLS connections run over: each connection is one TLSWRAP, not also its TCPWRAP.
   const underTls = new Set<object>();
   for (const record of ctx.table.live.values()) {
     if (record.kind.type !== 'TLSWRAP') continue;
     const resource = ResourceTable.resolve(record);
-    const under = resource && streamUnder('TLSWRAP', resource);
+    const under = resource && isAlive('TLSWRAP', resource) ? streamUnder('TLSWRAP', resource) : undefined;
     if (under) underTls.add(under);
   }
   for (const [asyncId, record] of ctx.table.live) {
