@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { markerLine } from './helpers/leakprof.js';
 import { nodeJson } from './helpers/check.js';
+import { leakprofCli } from './helpers/leakprof.js';
 
 const api = (name) => `fixtures/check/api/${name}.mjs`;
 const line = (name, marker) => markerLine(api(name), marker);
@@ -60,4 +61,19 @@ test('outside leakprof: tracking starts late, and what came before is a count fr
 test('node --import leakprof/register: tracking from the start, so the early timer has its line', async () => {
   const { out } = await nodeJson(['--import', './dist/check/register.js', api('late-start')]);
   assert.deepEqual(out.leaks.map((l) => l.line), [line('late-start', 'EARLY')]);
+});
+
+test('verifyNone on what holds nothing: a never-opened socket passes; under check --promises race losers pass, a reachable parked task fails', async () => {
+  const plain = await nodeJson([api('settle-unreachable')]);
+  assert.equal(plain.out.unopened, 'clean', 'no fd: nothing held, and not a "made before tracking" ghost either');
+  // Every promise stacked (no sampling), so the parked task is seen for sure.
+  const { code, stdout, stderr } = await leakprofCli(['check', '--promises', '--promise-budget', '100000000', '--timeout', '60s', api('settle-unreachable')]);
+  // The parked task is still reachable at the natural exit too: check fails on it, and on it alone.
+  assert.equal(code, 1, stderr);
+  assert.deepEqual(stderr.split('\n').filter((l) => l.startsWith('leak (')).map((l) => l.split(' — ')[0]), [`leak (async): 1 × await pending, created at ${at('settle-unreachable', 'LEAK parked')}`]);
+  const out = JSON.parse(stdout);
+  assert.equal(out.unopened, 'clean');
+  assert.equal(out.races, 'clean', 'the losers are garbage (the GC runs a turn after the look that read their WeakRefs), and verifyNone\'s own waits are not parked');
+  assert.equal(out.parked.length, 1, JSON.stringify(out.parked));
+  assert.match(out.parked[0], new RegExp(`^leak \\(async\\): 1 × await pending, created at ${at('settle-unreachable', 'LEAK parked')} — `));
 });

@@ -1,5 +1,5 @@
 /** From what the processes sent to the report: frames resolved, groups classified and sorted, per-type summary and cross-check. */
-import type { SnapshotMessage, WireFrame, WireSample } from '../transport/messages.js';
+import { UNOPENED, type SnapshotMessage, type WireFrame, type WireSample } from '../transport/messages.js';
 import type { ProcessSpool } from '../transport/spool-reader.js';
 import { newestSnapshot } from '../transport/spool-reader.js';
 import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary } from '../report/schema.js';
@@ -89,6 +89,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   }
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
+  if (snap?.exitHow !== undefined) report.snapshot.exitHow = snap.exitHow;
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
   if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;
@@ -139,7 +140,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   if (benign) group.benign = benign;
   const tool = frames ? toolOwner(frames) : undefined;
   if (tool !== undefined) group.tool = tool;
-  const hint = hintFor(sample.type, sample.label);
+  const hint = hintFor(sample.type, sample.label, sample.state);
   if (hint) group.hint = hint;
   if (sample.test !== undefined) group.test = sample.test;
   else {
@@ -201,8 +202,11 @@ function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummar
 
 function crossCheck(snap: SnapshotMessage, profiles: ProfileReport[]): CrossCheck[] {
   const ours = new Map<string, number>();
+  // Node lists a socket by its ref flag even before it has a file descriptor: those may explain a difference.
+  const unopened = new Map<string, number>();
   for (const profile of profiles) {
     for (const group of profile.groups) {
+      if (group.state === UNOPENED) unopened.set(group.type, (unopened.get(group.type) ?? 0) + group.count);
       if (!group.keepsAlive || group.state === 'active') continue;
       ours.set(group.type, (ours.get(group.type) ?? 0) + group.count);
     }
@@ -218,7 +222,7 @@ function crossCheck(snap: SnapshotMessage, profiles: ProfileReport[]): CrossChec
     if (!type) continue;
     const collector = ours.get(type) ?? 0;
     const node = snap.active[name] ?? 0;
-    if (collector !== node) out.push({ type, nodeName: name, collector, node });
+    if (node < collector || node > collector + (unopened.get(type) ?? 0)) out.push({ type, nodeName: name, collector, node });
   }
   return out;
 }

@@ -4,6 +4,8 @@
  * do about it when it is one.
  */
 
+import { UNOPENED } from '../transport/messages.js';
+
 interface TypeInfo {
   /** Name in process.getActiveResourcesInfo(), for the cross-check. */
   nodeName?: string;
@@ -15,6 +17,7 @@ interface TypeInfo {
 const TYPES: Record<string, TypeInfo> = {
   Timeout: { nodeName: 'Timeout', hint: 'a timer still armed after the work ended: clearTimeout/clearInterval it when the work stops, or .unref() it if it is background work' },
   TCPWRAP: { nodeName: 'TCPSocketWrap', hint: 'a socket still open: close it (socket.end()/destroy()), or close the client or agent that owns it; reuse one pooled client instead of one per request' },
+  TLSWRAP: { hint: 'a TLS connection still open: end or destroy the socket, or close the client or agent that owns it' },
   TCPSERVERWRAP: { nodeName: 'TCPServerWrap', hint: 'a server still listening: call server.close() when done (and close its open connections)' },
   PIPEWRAP: { nodeName: 'PipeWrap', hint: 'a pipe or Unix socket still open: end or destroy the stream that owns it' },
   PIPESERVERWRAP: { nodeName: 'PipeServerWrap', hint: 'a server still listening on a pipe: call server.close() when done' },
@@ -55,7 +58,8 @@ export function benignReason(type: string): string | undefined {
   return TYPES[type]?.benign;
 }
 
-export function hintFor(type: string, label: string): string | undefined {
+export function hintFor(type: string, label: string, state?: string): string | undefined {
+  if (state === UNOPENED) return 'a socket with no file descriptor of its own (never connected, already let go, or TLS over a JavaScript stream): it holds nothing; destroy() it if its connect will never finish';
   if (type === 'Timeout' && label.endsWith('repeat')) {
     return 'a setInterval still ref\'d after the work ended: clearInterval it, or .unref() it if it is background work';
   }

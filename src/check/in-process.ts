@@ -8,7 +8,7 @@ import { buildProcessReport } from '../analyse/build-report.js';
 import { Collector } from '../collect/collector.js';
 import { nodeNameOf, typeOfNodeName } from '../analyse/resource-types.js';
 import type { GroupReport, ProcessReport } from '../report/schema.js';
-import { DEFAULT_COLLECTOR_CONFIG, WIRE_VERSION, type SnapshotMessage } from '../transport/messages.js';
+import { DEFAULT_COLLECTOR_CONFIG, UNOPENED, WIRE_VERSION, type SnapshotMessage } from '../transport/messages.js';
 
 const marker = Symbol.for('leakprof.collector');
 
@@ -17,6 +17,8 @@ export const UNTRACKED = '(made before tracking)';
 
 interface CollectorLike {
   snapshot(reason: 'request'): SnapshotMessage;
+  /** With --promises: how many promises were made so far (their records' ids count up from it). */
+  readonly promises?: { readonly created: number };
 }
 
 interface Tracking {
@@ -40,6 +42,11 @@ export function processCollector(): Tracking {
     tracking = { collector, fromStart: false, startedAt: Date.now() };
   }
   return tracking;
+}
+
+/** The id the next tracked promise will be above: promises made from now on have greater ids. */
+export function promisesMadeSoFar(): number {
+  return processCollector().collector.promises?.created ?? 0;
 }
 
 /** Starts tracking now (what `import 'leakprof/register'` does), so later resources get stacks. */
@@ -90,7 +97,8 @@ function addUntracked(report: ProcessReport): void {
   for (const [name, node] of snapActive) {
     const type = typeOfNodeName(name);
     if (!type || NEVER_UNTRACKED.has(type) || !nodeNameOf(type)) continue;
-    const ours = handles.groups.filter((g) => g.type === type && g.keepsAlive).reduce((n, g) => n + g.count, 0);
+    // Node counts a socket by its ref flag, file descriptor or not: an unopened one is ours too.
+    const ours = handles.groups.filter((g) => g.type === type && (g.keepsAlive || g.state === UNOPENED)).reduce((n, g) => n + g.count, 0);
     if (node <= ours) continue;
     const group: GroupReport = {
       count: node - ours,

@@ -10,6 +10,7 @@ import { BaselineBudget } from './baseline.js';
 import { locate, locationText, testOf } from './group-location.js';
 import { ignoredBy } from './ignore-rules.js';
 import { limitFor, type CheckPolicy } from './policy.js';
+import { UNOPENED } from '../transport/messages.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;
@@ -25,8 +26,10 @@ export interface Counted {
 
 export interface Judgement {
   verdict: Verdict;
-  /** The counted groups behind the violations, for the grouped stacks under the one-line messages. */
+  /** Every counted group behind the violations (a violation may stand for several: one leak seen in many processes). */
   counted: Counted[];
+  /** One group per violation, in the same order: the one whose stacks are printed under the one-line messages. */
+  shown: Counted[];
 }
 
 /** States of non-handle profiles that are over and done (a settled promise): never counted. */
@@ -68,6 +71,11 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
         }
         if (group.type === 'MESSAGEPORT' && workers.has(locationText(group) ?? '')) {
           exclude('internal', "a Worker's own message ports: the worker is what counts");
+          continue;
+        }
+        const only = reportedOnly(proc, profile.name, group);
+        if (only) {
+          exclude(only.why, only.reason);
           continue;
         }
         const where = locate(group)?.how;
@@ -115,8 +123,12 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
     totals.push({ kind, counted: total, limit, failOn });
     if (failOn && total > limit) over.push(...mine);
   }
-  const pids = new Set(over.map((c) => c.pid));
-  for (const c of over) violations.push(violationFor(c, pids.size > 1));
+  const shown: Counted[] = [];
+  const manyProcesses = new Set(over.map((c) => c.pid)).size > 1;
+  for (const same of sameLeak(over)) {
+    violations.push(violationFor(same, manyProcesses));
+    shown.push(same[0]!);
+  }
 
   if (policy.maxHeapGrowth !== null) {
     for (const proc of processes) {
@@ -138,7 +150,56 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   }
 
   const { status, exitCode } = statusOf(violations.length > 0, outcome);
-  return { verdict: { status, exitCode, violations, excluded, totals }, counted: over };
+  return { verdict: { status, exitCode, violations, excluded, totals }, counted: over, shown };
+}
+
+/**
+ * What is only reported, never counted, whatever the limits: things that hold nothing. A
+ * process that exited by itself (its loop ran empty, or it called process.exit()) was kept
+ * alive by nothing; what counts there is what is still open and holds something.
+ */
+function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
+  const exited = proc.snapshot.reason === 'exit';
+  if (profile === 'handles') {
+    if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor of its own (never connected, already let go, or a TLS socket over a JavaScript stream, whose own transport is judged by itself): it holds nothing' };
+    // Requests (fs, dns, connect, write) have no ref of their own: 'pending' is their state.
+    if (exited && group.state === 'pending') {
+      return { why: 'exited', reason: `a request still in flight when the process ${exitedHow(proc)}: it completes by itself, there is nothing to close` };
+    }
+    return undefined;
+  }
+  if (profile === 'async' && exited && proc.snapshot.exitHow === 'exit-call') {
+    return { why: 'exited', reason: 'pending when the process ended itself (process.exit()): the code waiting on it stopped with the process, it was not parked' };
+  }
+  return undefined;
+}
+
+function exitedHow(proc: ProcessReport): string {
+  switch (proc.snapshot.exitHow) {
+    case 'exit-call':
+      return 'called process.exit()';
+    case 'fatal':
+      return 'was ended by an uncaught error';
+    default:
+      return 'exited by itself';
+  }
+}
+
+/**
+ * One leak, one line: counted groups of one kind, type and state at the same user line (and in the same
+ * test) are one violation, whichever processes made them and whoever called that line. Groups with no
+ * line of the user's are one violation per type and state.
+ */
+function sameLeak(over: readonly Counted[]): Counted[][] {
+  const byKey = new Map<string, Counted[]>();
+  for (const c of over) {
+    const at = locate(c.group);
+    const key = [c.kind, c.group.type, c.group.state, at ? `${at.how === 'library' ? 'lib' : 'user'}:${at.frame.file}:${at.frame.line}` : c.group.frames !== null ? 'node' : 'none', testOf(c.group) ?? ''].join('\u0000');
+    const same = byKey.get(key);
+    if (same) same.push(c);
+    else byKey.set(key, [c]);
+  }
+  return [...byKey.values()];
 }
 
 /** Where this process made Worker threads: each comes with message ports of its own, made at the same line. */
@@ -198,9 +259,18 @@ function signalNumber(signal: string): number {
   return numbers[signal] ?? 1;
 }
 
-/** `leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it` */
-export function violationFor(c: Counted, withPid: boolean): Violation {
+/**
+ * `leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it`;
+ * one leak in many processes: `leak: 22 processes: 1 × TCPWRAP ref, created at test/request.js:21 [pids 101, 102, …] — …`.
+ */
+export function violationFor(same: readonly Counted[], withPid: boolean): Violation {
+  const c = same[0]!;
   const g = c.group;
+  const total = same.reduce((n, x) => n + x.count, 0);
+  const perPid = new Map<number, number>();
+  for (const x of same) perPid.set(x.pid, (perPid.get(x.pid) ?? 0) + x.count);
+  const labels = new Set(same.map((x) => x.group.label));
+  const label = labels.size === 1 ? g.label : g.type;
   const at = locate(g);
   const test = testOf(g);
   const prefix = c.kind === 'handles' ? 'leak' : `leak (${c.kind})`;
@@ -217,22 +287,35 @@ export function violationFor(c: Counted, withPid: boolean): Violation {
   } else {
     where = `created in ${at.frame.file}:${at.frame.line}, a library (no frame of your code; --ignore '${g.type}@${libraryGlob(at.frame.file)}' if it is the library's own)`;
   }
-  const pid = withPid ? ` [pid ${c.pid}]` : '';
+  const pids = [...perPid.keys()];
+  const pid = pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '';
   const intest = test ? ` (in test ${JSON.stringify(test)})` : '';
   const action = actionOf(g.hint);
+  const approx = same.some((x) => estimated(x.group)) ? '≈' : '';
+  const counts = [...perPid.values()];
+  const low = Math.min(...counts);
+  const high = Math.max(...counts);
+  const howMany = pids.length > 1 ? `${pids.length} processes: ${approx}${low === high ? low : `${low}–${high}`}` : `${approx}${total}`;
   const violation: Violation = {
     kind: c.kind,
     pid: c.pid,
-    message: `${prefix}: ${estimated(g) ? '≈' : ''}${c.count} × ${g.label} ${g.state}, ${where}${intest}${pid} — ${action}`,
-    count: c.count,
+    message: `${prefix}: ${howMany} × ${label} ${g.state}, ${where}${intest}${pid} — ${action}`,
+    count: total,
     type: g.type,
-    label: g.label,
+    label,
     state: g.state,
   };
+  if (pids.length > 1) violation.pids = pids;
   if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
   if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
+}
+
+/** The first few pids, then how many in all. */
+function listOf(pids: readonly number[]): string {
+  const shown = pids.slice(0, 5).join(', ');
+  return pids.length > 5 ? `${shown}, … ${pids.length} in all` : shown;
 }
 
 /** Sampled profiles (promises above their budget) mark their counts as estimates. */

@@ -49,6 +49,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     judgement = {
       verdict: { status, exitCode, violations: [], excluded: [], totals: [], baselineWritten: { file: options.baselineFile!, groups: written.groups.length } },
       counted: [],
+      shown: [],
     };
   } else {
     judgement = judge(report.processes, policy, report.outcome);

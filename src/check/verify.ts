@@ -16,7 +16,7 @@ import { baselineFrom, type Baseline } from './baseline.js';
 import { locationText } from './group-location.js';
 import { judge, type Judgement } from './judge.js';
 import { resolvePolicy, type PolicyOptions } from './policy.js';
-import { snapshotProcess } from './in-process.js';
+import { promisesMadeSoFar, snapshotProcess } from './in-process.js';
 import { scopeToCurrentTest } from './test-scope.js';
 
 export interface VerifyOptions extends PolicyOptions {
@@ -95,6 +95,18 @@ export async function trackLeaks<T>(fn: () => T | Promise<T>, options: Omit<Veri
   return { value, verdict, leaks: verdict.violations, settled: outcome.settled, snapshot: outcome.snapshot };
 }
 
+/**
+ * Promises made since verification began are its own and its caller's: the `await verifyNone()`
+ * itself and the waits inside it are pending by construction, never parked.
+ */
+function withoutWaitsSince(snap: ProcessReport, promisesBefore: number): ProcessReport {
+  const async = snap.profiles.find((p) => p.name === 'async');
+  if (!async) return snap;
+  const groups = async.groups.filter((g) => g.entries.length === 0 || g.entries.some((e) => e.id <= promisesBefore));
+  if (groups.length === async.groups.length) return snap;
+  return { ...snap, profiles: snap.profiles.map((p) => (p === async ? { ...p, groups } : p)) };
+}
+
 interface Settled {
   judgement: Judgement;
   snapshot: ProcessReport;
@@ -105,8 +117,9 @@ async function settle(options: VerifyOptions): Promise<Settled> {
   const baseline = options.baseline === undefined ? null : 'schema' in options.baseline && !('pid' in options.baseline) ? options.baseline : baselineFrom([options.baseline as ProcessReport]);
   const policy = resolvePolicy(options, baseline);
   const started = Date.now();
+  const promisesBefore = promisesMadeSoFar();
   const look = (): { judgement: Judgement; snap: ProcessReport } => {
-    const snap = scopeToCurrentTest(snapshot());
+    const snap = withoutWaitsSince(scopeToCurrentTest(snapshot()), promisesBefore);
     return { judgement: judge([snap], policy), snap };
   };
   let { judgement, snap } = look();
@@ -116,8 +129,10 @@ async function settle(options: VerifyOptions): Promise<Settled> {
   while (judgement.verdict.violations.length > 0 && Date.now() - started < policy.settleMs) {
     // Resources that die only on collection get their chance: a full GC on the first retry and every
     // fourth after it (not every retry: on a large heap each costs milliseconds).
-    if (retries++ % 4 === 0) forceGc();
+    // After the sleep, not before: the look just taken read every tracked promise's WeakRef, and
+    // V8 keeps a WeakRef's target alive until the end of the job that read it.
     await sleep(Math.min(wait, Math.max(1, policy.settleMs - (Date.now() - started))));
+    if (retries++ % 4 === 0) forceGc();
     wait = Math.min(wait * 2, MAX_BACKOFF_MS);
     ({ judgement, snap } = look());
   }

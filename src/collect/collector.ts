@@ -6,6 +6,7 @@
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
+import { exitHow } from './exit-how.js';
 import { forceGc } from './force-gc.js';
 import { MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
@@ -86,8 +87,22 @@ export class Collector {
    * heapUsed is live data), then one memory sample after it.
    */
   exitSnapshot(exitCode: number): SnapshotMessage {
-    this.memory.add(this.config.gc === true && forceGc());
-    return this.snapshot('exit', { exitCode });
+    const how = exitHow();
+    this.memory.add(this.collectGarbage());
+    return this.snapshot('exit', { exitCode, exitHow: how });
+  }
+
+  /** A signal's snapshot (a --timeout's SIGTERM, a Ctrl-C): in check mode after a GC too, so a parked promise is one still reachable. */
+  signalSnapshot(signal: string): SnapshotMessage {
+    if (this.promises) this.collectGarbage();
+    return this.snapshot('signal', { signal });
+  }
+
+  /** Check mode's full GC; the promises' unread stacks go first, as they hold what their frames ran on. */
+  private collectGarbage(): boolean {
+    if (this.config.gc !== true) return false;
+    asOwn(() => this.promises?.releaseStacks());
+    return forceGc();
   }
 
   stop(): void {
@@ -129,7 +144,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     process.on(config.signal as NodeJS.Signals, () => writer.append(collector.snapshot('request')));
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       const onSignal = (): void => {
-        writer.append(collector.snapshot('signal', { signal }));
+        writer.append(collector.signalSnapshot(signal));
         collector.heapCheckpoints?.final(signal);
         // Only ours: restore the default action (end the process) as if we had never listened.
         if (process.listenerCount(signal) === 1) {

@@ -133,9 +133,10 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     const ends: PromiseRecord[] = [];
     for (const [id, record] of this.live) {
       if (record.raw !== undefined) this.resolveStack(record);
-      if (record.target.deref() === undefined || record.stack < 0) {
+      if (record.target.deref() === undefined) {
         // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
         // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
+        // Only the WeakRef says so: a reachable promise is never counted as collected, stack or not.
         collected.push(id);
         if (this.isCandidate(record)) this.abandoned += record.weight;
         continue;
@@ -192,6 +193,15 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     let at = record;
     for (let i = 0; i < MAX_CHAIN && at.parent !== undefined; i++) at = at.parent;
     return at.parent === undefined ? at : undefined;
+  }
+
+  /**
+   * Reads every stack not read yet, before a GC that decides what is parked: an unread
+   * stack keeps its frames' functions and receivers, and through them the very promises
+   * (a Promise.race's loser) that nothing else can reach any more.
+   */
+  releaseStacks(): void {
+    for (const record of this.live.values()) if (record.raw !== undefined) this.resolveStack(record);
   }
 
   /** The heartbeat's turn: relearn the creation rate. */

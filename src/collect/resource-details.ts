@@ -4,7 +4,7 @@
  * Everything here reads public API where Node has one, and guards every access.
  */
 import { AsyncResource } from 'node:async_hooks';
-import type { WireDetails } from '../transport/messages.js';
+import { UNOPENED, type WireDetails } from '../transport/messages.js';
 
 export interface Description {
   /** Part of the grouping key: what tells this group apart beside type, state and stack. */
@@ -49,6 +49,13 @@ function refState(resource: HandleLike): string {
   return 'active';
 }
 
+/** The TCP or pipe handle a TLSWRAP runs over: the connection is reported once, as the TLSWRAP. */
+export function streamUnder(type: string, resource: object): object | undefined {
+  if (type !== 'TLSWRAP') return undefined;
+  const parent = (resource as { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' ? parent : undefined;
+}
+
 /** False for a resource Node is done with whose destroy event has not arrived yet (a fired timer). */
 export function isAlive(type: string, resource: object): boolean {
   if (type === 'Timeout') return (resource as TimerLike)._destroyed !== true;
@@ -64,10 +71,31 @@ export function isAlive(type: string, resource: object): boolean {
 export function isClosing(type: string, resource: object): boolean {
   if (!OWNED_TYPES.has(type)) return false;
   const owner = ownerOf(resource);
-  return owner !== undefined && '_handle' in owner && owner._handle !== resource;
+  if (owner === undefined) return false;
+  const current = handleOf(owner);
+  return current !== NOT_KNOWN && current !== resource;
 }
 
-const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP']);
+const NOT_KNOWN = Symbol('not known');
+let stateSymbol: symbol | undefined;
+
+/**
+ * The handle an owner holds now (null once closed). Read as an own property only: an inherited
+ * getter may warn (dgram's `_handle` is deprecated, and its warning would land in the workload's
+ * stderr), so a dgram socket is read through its state object instead.
+ */
+function handleOf(owner: Record<string, unknown>): unknown {
+  // Node's owners set `this._handle` on themselves; dgram's is a getter on its prototype.
+  if (Object.hasOwn(owner, '_handle')) return owner._handle;
+  stateSymbol ??= Object.getOwnPropertySymbols(owner).find((sym) => sym.description === 'state symbol');
+  const state = stateSymbol === undefined ? undefined : (owner as Record<symbol, unknown>)[stateSymbol];
+  if (state !== null && typeof state === 'object' && 'handle' in state) return (state as { handle: unknown }).handle;
+  return NOT_KNOWN;
+}
+
+// TLSWRAP too: a TLS socket's owner is its TLSSocket, which drops it at destroy(); and fs watchers,
+// whose FSWatcher/StatWatcher drop theirs at close().
+const OWNED_TYPES = new Set(['TCPWRAP', 'PIPEWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP', 'TTYWRAP', 'FSEVENTWRAP', 'STATWATCHER']);
 
 export function describe(type: string, resource: object, now: number): Description {
   try {
@@ -76,6 +104,7 @@ export function describe(type: string, resource: object, now: number): Descripti
         return describeTimer(resource as TimerLike, now);
       case 'TCPWRAP':
       case 'PIPEWRAP':
+      case 'TLSWRAP':
       case 'TCPSERVERWRAP':
       case 'PIPESERVERWRAP':
         return describeStream(type, resource as HandleLike);
@@ -118,8 +147,10 @@ function describeTimer(timer: TimerLike, now: number): Description {
   return { label: `Timeout ${delay}ms${repeat ? ' repeat' : ''}`, state: refState(timer), details };
 }
 
-function describeStream(type: string, handle: HandleLike): Description {
+function describeStream(type: string, handle: HandleLike & { _parent?: HandleLike }): Description {
   const owner = ownerOf(handle);
+  // A TLSWRAP has no ref of its own: the TCP or pipe handle under it holds the loop.
+  const refHolder = type === 'TLSWRAP' && handle._parent && typeof handle._parent === 'object' ? handle._parent : handle;
   const details: WireDetails = {};
   let label = type;
   if (owner) {
@@ -140,8 +171,11 @@ function describeStream(type: string, handle: HandleLike): Description {
       if (owner.destroyed === true) details.destroyed = true;
     }
   }
-  if (typeof handle.fd === 'number' && handle.fd >= 0) details.fd = handle.fd;
-  return { label, state: refState(handle), details: Object.keys(details).length ? details : undefined };
+  const fd = typeof handle.fd === 'number' ? handle.fd : undefined;
+  if (fd !== undefined && fd >= 0) details.fd = fd;
+  // Only where Node tells a socket's fd (not on Windows, where it is always -1); a server listens on one.
+  const unopened = fd !== undefined && fd < 0 && process.platform !== 'win32' && details.listening === undefined;
+  return { label, state: unopened ? UNOPENED : refState(refHolder), details: Object.keys(details).length ? details : undefined };
 }
 
 function describeChild(handle: HandleLike): Description {

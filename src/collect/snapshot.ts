@@ -2,7 +2,7 @@
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
-import { describe, isAlive, isClosing } from './resource-details.js';
+import { describe, isAlive, isClosing, streamUnder } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
@@ -82,8 +82,17 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
     if (entry) entry.count++;
     else settled.set(key, { type, stack, why, count: 1 });
   };
+  // The handles live TLS connections run over: each connection is one TLSWRAP, not also its TCPWRAP.
+  const underTls = new Set<object>();
+  for (const record of ctx.table.live.values()) {
+    if (record.kind.type !== 'TLSWRAP') continue;
+    const resource = ResourceTable.resolve(record);
+    const under = resource && isAlive('TLSWRAP', resource) ? streamUnder('TLSWRAP', resource) : undefined;
+    if (under) underTls.add(under);
+  }
   for (const [asyncId, record] of ctx.table.live) {
     const resource = ResourceTable.resolve(record);
+    if (resource !== undefined && underTls.has(resource)) continue;
     if (resource === undefined) {
       // Collected without a destroy event: it is not alive.
       ctx.table.destroy(asyncId);

@@ -106,7 +106,7 @@ export function checkCommand(): Command {
     if (flags.output || flags.json) emitReport(report, flags);
     else if (flags.pprof) emitPprof(report, flags.pprof);
     const colors = colorsFor(process.stderr);
-    const violating = new Set(result.counted.map((c) => c.group));
+    const violating = new Set(result.shown.map((c) => c.group));
     process.stderr.write(
       renderVerdict(report, verdict, {
         colors,
@@ -118,7 +118,7 @@ export function checkCommand(): Command {
       }),
     );
     if (settings.junit) {
-      const stacks = new Map(result.counted.map((c, i) => [verdict.violations[i], stackText(report.processes, c.pid, c.group)]));
+      const stacks = new Map(result.shown.map((c, i) => [verdict.violations[i], stackText(report.processes, c.pid, c.group)]));
       writeFileSync(settings.junit, renderJunit(verdict, (v) => `${v.message}\n\n${stacks.get(v) ?? ''}`, report.durationMs));
     }
     if (inGithubActions()) process.stderr.write(renderAnnotations(verdict));

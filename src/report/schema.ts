@@ -38,7 +38,8 @@ export interface ProcessReport {
   execArgv: string[];
   nodeVersion: string;
   /** Which snapshot this is: taken at exit, on request, on a signal, or the last heartbeat of a process that could not answer. */
-  snapshot: { reason: string; time: string; uptimeMs: number; exitCode?: number; signal?: string };
+  /** exitHow, for reason 'exit': 'natural' (its event loop ran empty), 'exit-call' (process.exit()), 'fatal' (an uncaught error). */
+  snapshot: { reason: string; time: string; uptimeMs: number; exitCode?: number; exitHow?: 'natural' | 'exit-call' | 'fatal'; signal?: string };
   /** True when the process did not answer a snapshot request (its event loop was blocked); the data is its last heartbeat. */
   blocked: boolean;
   notes: string[];
@@ -231,7 +232,10 @@ export interface Verdict {
 export interface Violation {
   /** handles, async, listeners (profile names) or heap. */
   kind: string;
+  /** The (first) process it was seen in. */
   pid: number;
+  /** Every process it was seen in, when more than one: one leak made alike in many processes is one violation. */
+  pids?: number[];
   /** The one line a person can act on. */
   message: string;
   count: number;
@@ -254,6 +258,6 @@ export interface Exclusion {
   state: string;
   location?: string;
   /** benign, unref, ignored, baseline, settled */
-  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner';
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited';
   reason: string;
 }

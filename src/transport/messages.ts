@@ -113,6 +113,14 @@ export interface WireProcessInfo {
   startedAt: number;
 }
 
+/**
+ * The state of a socket that holds no file descriptor: made, never connected (a connect still
+ * waiting for its lookup) or already let go. It keeps no process alive and holds nothing.
+ */
+export const UNOPENED = 'unopened';
+
+export type ExitHow = 'natural' | 'exit-call' | 'fatal';
+
 export type SnapshotReason = 'exit' | 'signal' | 'request' | 'heartbeat' | 'every' | 'start';
 
 export interface HelloMessage {
@@ -130,6 +138,11 @@ export interface SnapshotMessage {
   reason: SnapshotReason;
   /** For reason 'exit': the exit code the process is leaving with. For 'signal': the signal name. */
   exitCode?: number;
+  /**
+   * For reason 'exit': how the process got there. 'natural': its event loop ran empty (nothing
+   * kept it alive); 'exit-call': it called process.exit(); 'fatal': an uncaught error ended it.
+   */
+  exitHow?: ExitHow;
   signal?: string;
   /** For reason 'request': the request number the parent asked for. */
   request?: number;
