@@ -15,6 +15,7 @@ import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '
 import { newestSnapshot, readSpool, type ProcessSpool } from '../transport/spool-reader.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { toolVersion } from '../version.js';
+import { checkTimerRange } from '../util/duration.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
 
@@ -77,6 +78,11 @@ const REQUEST_WAIT_MS = 1500;
 
 export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if (options.command.length === 0) throw new WorkloadError('no command to run: give a script or `-- command args…`', 2);
+  try {
+    for (const name of ['timeoutMs', 'graceMs', 'everyMs'] as const) checkTimerRange(options[name], name);
+  } catch (error) {
+    throw new WorkloadError((error as Error).message, 2);
+  }
   const cwd = options.cwd ?? process.cwd();
   const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
   const config: CollectorConfig = {
