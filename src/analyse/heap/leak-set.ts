@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
 import { leakprofObjects, NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
+import { checkSnapshotFiles, checkSnapshotPair } from './snapshot-order.js';
 import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
@@ -53,9 +54,12 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
       }
     };
   };
+  checkSnapshotFiles([first.file, second.file, last.file]);
   const s1 = await readSnapshotIds(first.file, { onProgress: progress(first.label) });
   const s2 = await readSnapshotIds(second.file, { onProgress: progress(second.label) });
+  checkSnapshotPair(s1, s2);
   const s3 = await readSnapshot(last.file, { onProgress: progress(last.label) });
+  checkSnapshotPair(s2, { file: s3.file, ids: s3.nodeId.slice().sort(), totalBytes: s3.totalBytes });
 
   say(`finding the leak set among ${s3.nodeCount.toLocaleString('en-US')} objects`);
   const namer = new NodeNamer(s3);
