@@ -1,6 +1,6 @@
 /** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
 import { colorsFor, plain } from '../report/colors.js';
@@ -70,6 +70,8 @@ const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 export function resolveCommand(words: string[]): string[] {
   const [first, ...rest] = words;
   if (first === undefined) throw new WorkloadError('no command given: try `leakprof run app.mjs` or `leakprof run -- npm test`', 2);
+  // A bare name is looked up on PATH first, as the shell would: `leakprof run -- jest` with a jest/ folder here runs jest.
+  if (isFolder(first) && (first.includes(sep) || !onPath(first))) throw new WorkloadError(`${first} is a folder, not a script or a command: give the script in it, such as ${join(first, 'index.js')}`, 2);
   const ext = extname(first);
   if (SCRIPT_EXTENSIONS.has(ext) || ext === '.ts' || ext === '.mts') {
     if (!existsSync(first)) throw new WorkloadError(`script not found: ${first} (check the path; it is relative to ${process.cwd()})`, 2);
@@ -80,6 +82,26 @@ export function resolveCommand(words: string[]): string[] {
   }
   if (basename(first) === 'node') return [process.execPath, ...rest];
   return words;
+}
+
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && isFile(join(dir, name)));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function addReportOptions(cmd: Command): Command {
