@@ -256,6 +256,16 @@ describe('config files from a clone (item 16)', { concurrency: true }, () => {
   });
 });
 
+test('a baseline with a damaged group: one line naming the group, exit 2, the workload never started', async () => {
+  const dir = tmp();
+  const file = join(dir, 'baseline.json');
+  writeFileSync(file, JSON.stringify({ schema: 'leakprof.baseline/v1', createdAt: '', groups: [null] }));
+  const { code, stdout, stderr } = await leakprofCli(['check', '--baseline', file, CLEAN]);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  oneLine(stderr, /baseline\.json: groups\[0\] is not a baseline group .* rerun with --update-baseline/);
+});
+
 describe('small (item 18)', { concurrency: true }, () => {
   test('a folder given as the script: one line, exit 2 (not "command not found", 127)', async () => {
     for (const cmd of ['run', 'check']) {

@@ -70,7 +70,7 @@ function parse(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message.replace(/\s+/g, ' ')}`);
   }
 }
 

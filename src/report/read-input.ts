@@ -38,7 +38,8 @@ export function parseReportOrProfile(buf: Buffer, options: DecodeOptions = {}): 
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new ProfileFormatError(`not valid JSON (${(error as Error).message})`);
+    // V8 quotes the file around the error, newlines and all: one line of it.
+    throw new ProfileFormatError(`not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')})`);
   }
   return { kind: 'report', report: checkReportShape(json) };
 }
