@@ -8,10 +8,12 @@ import { REPORT_SCHEMA, type Report } from './schema.js';
 
 export class ReportShapeError extends Error {}
 
-type Check = (value: unknown, path: string) => void;
+/** Where the checker is, as a stack of steps (`processes`, `[0]`, `.profiles`): joined only for a message. */
+type Path = Array<string | number>;
+type Check = (value: unknown, path: Path) => void;
 
-const fail = (path: string, expected: string, value: unknown): never => {
-  throw new ReportShapeError(`${path || 'the top level'}: expected ${expected}, got ${describe(value)}`);
+const fail = (path: Path, expected: string, value: unknown): never => {
+  throw new ReportShapeError(`${path.map((step) => (typeof step === 'number' ? `[${step}]` : step)).join('') || 'the top level'}: expected ${expected}, got ${describe(value)}`);
 };
 
 function describe(value: unknown): string {
@@ -46,25 +48,30 @@ const list =
   (check: Check): Check =>
   (v, p) => {
     if (!Array.isArray(v)) return fail(p, 'a list', v);
-    for (let i = 0; i < v.length; i++) check(v[i], `${p}[${i}]`);
-  };
-/** An object with these fields; a name ending in `?` may be missing. */
-const obj =
-  (fields: Record<string, Check>): Check =>
-  (v, p) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(p, 'an object', v);
-    const record = v as Record<string, unknown>;
-    for (const [name, check] of Object.entries(fields)) {
-      const optional = name.endsWith('?');
-      const key = optional ? name.slice(0, -1) : name;
-      const value = Object.hasOwn(record, key) ? record[key] : undefined;
-      if (optional && value === undefined) continue;
-      check(value, p ? `${p}.${key}` : key);
+    for (let i = 0; i < v.length; i++) {
+      p.push(i);
+      check(v[i], p);
+      p.pop();
     }
   };
+/** An object with these fields; a name ending in `?` may be missing. */
+const obj = (fields: Record<string, Check>): Check => {
+  const entries = Object.entries(fields).map(([name, check]) => ({ key: name.replace(/\?$/, ''), optional: name.endsWith('?'), check }));
+  return (v, p) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(p, 'an object', v);
+    const record = v as Record<string, unknown>;
+    for (const { key, optional, check } of entries) {
+      const value = Object.hasOwn(record, key) ? record[key] : undefined;
+      if (optional && value === undefined) continue;
+      p.push(p.length === 0 ? key : `.${key}`);
+      check(value, p);
+      p.pop();
+    }
+  };
+};
 const scalars: Check = (v, p) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(p, 'an object', v);
-  for (const [k, x] of Object.entries(v)) if (!['string', 'number', 'boolean'].includes(typeof x)) fail(`${p}.${k}`, 'a string, number or boolean', x);
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') fail([...p, `.${k}`], 'a string, number or boolean', x);
 };
 
 const frame = obj({ function: str, file: str, line: num, column: num, kind: oneOf('user', 'node', 'dependency', 'leakprof'), 'async?': bool, 'evalOrigin?': str });
@@ -187,6 +194,6 @@ export function checkReportShape(value: unknown): Report {
   if (schema !== REPORT_SCHEMA) {
     throw new ReportShapeError(`JSON, but not a leakprof report (schema ${describe(schema)}; expected "${REPORT_SCHEMA}" from \`leakprof run --json\`)`);
   }
-  report(value, '');
+  report(value, []);
   return value as Report;
 }
