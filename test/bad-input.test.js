@@ -194,6 +194,14 @@ describe('heap snapshots that are not one process\'s, oldest first (item 15)', (
     oneLine(byIds.stderr, /renamed-1\.heapsnapshot looks older than .*renamed-2\.heapsnapshot .*by their ids\): give the snapshots oldest first/);
   });
 
+  test('heap -o into a missing folder: one line, exit 2, before any snapshot is read', async () => {
+    const files = take('output');
+    const { code, stdout, stderr } = await heap([...files, '-o', join(dir, 'missing', 'leaks.json')]);
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    oneLine(stderr, /-o .*leaks\.json: the folder .*missing does not exist/);
+  });
+
   test('two processes, by Node\'s file names: one line naming both pids, exit 2', async () => {
     const one = take('p1');
     const two = take('p2');
@@ -229,6 +237,14 @@ describe('config files from a clone (item 16)', { concurrency: true }, () => {
       oneLine(stderr, pattern);
       assert.doesNotMatch(stderr, /--[a-z]/, 'no flag named');
     }
+  });
+
+  test('package.json "leakprof": the same checks, named after that key', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', leakprof: { maxHandles: -1 } }));
+    const { code, stderr } = await checkIn(dir, [fixture]);
+    assert.equal(code, 2);
+    oneLine(stderr, /^leakprof: package\.json "leakprof": "maxHandles" must be a whole number \(0 or more\), got -1$/);
   });
 
   test('junit/baseline paths must stay inside the project: absolute, "..", a symlink out are refused; a relative one is written', async () => {
