@@ -1,8 +1,8 @@
 // `leakprof check` as a CI job uses it: exit codes, thresholds, --fail-on, ignore rules,
 // baselines, the config file, heap growth, and the reporters (text, --json, --junit, GitHub).
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerLine } from './helpers/leakprof.js';
@@ -11,7 +11,15 @@ import { check, checkIn, checkJson, ROOT, where } from './helpers/check.js';
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 const MIXED = 'fixtures/check/mixed-leaks.mjs';
 const ONE = 'fixtures/check/04-never-closed-then-exit.mjs';
-const tmp = () => mkdtempSync(join(tmpdir(), 'leakprof-check-test-'));
+const made = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leakprof-check-test-'));
+  made.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const noGithub = { GITHUB_ACTIONS: undefined };
 
 describe('leakprof check', { concurrency: true }, () => {

@@ -1,9 +1,9 @@
 // pprof in and out: `leakprof report` against what `go tool pprof` printed for profiles other
 // profilers wrote, `run --pprof` on a real leaky child, `--base` between the leaky and the fixed
 // twin, and corrupt input.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -98,7 +98,17 @@ const LEAKY = 'fixtures/client-per-request/leaky.mjs';
 const FIXED = 'fixtures/client-per-request/fixed.mjs';
 
 // One real run of the leaky fixture serves both tests below: its JSON on stdout, in leaky.json, and its pprof file.
-const RUN_DIR = mkdtempSync(join(tmpdir(), 'leakprof-pprof-'));
+// Every temp folder this file makes, removed when it is done.
+const made = [];
+const tempDir = (prefix) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const RUN_DIR = tempDir('leakprof-pprof-');
 let leakyRun;
 function runLeakyOnce() {
   leakyRun ??= runLeakprof(['--pprof', join(RUN_DIR, 'leaky.pb.gz'), '-o', join(RUN_DIR, 'leaky.json'), LEAKY]);
@@ -137,7 +147,7 @@ test('run --pprof writes a .pb.gz that decodes back (pprof-format and leakprof r
 });
 
 test('report --base: the leaky run against the fixed one shows the leaky group as added', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-base-'));
+  const dir = tempDir('leakprof-base-');
   const leaky = join(RUN_DIR, 'leaky.json');
   const fixed = join(dir, 'fixed.json');
   const [, run] = await Promise.all([runLeakyOnce(), leakprofCli(['run', '-o', fixed, FIXED])]);
@@ -170,7 +180,7 @@ test('report --base: the leaky run against the fixed one shows the leaky group a
 });
 
 test('corrupt or unknown input: one line on stderr, exit 2', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-bad-'));
+  const dir = tempDir('leakprof-bad-');
   const cases = {
     'garbage.pb': Buffer.from('this is not a profile\n'),
     'truncated.pb.gz': readFileSync(join(TESTDATA, 'java.cpu.pb')).subarray(0, 0), // empty

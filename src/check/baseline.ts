@@ -78,12 +78,17 @@ export function readBaseline(file: string): Baseline {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new BaselineError(`cannot read baseline ${file}: ${(error as Error).message} (delete it, or rerun with --update-baseline)`);
+    throw new BaselineError(`cannot read baseline ${file}: ${(error as Error).message.replace(/\s+/g, ' ')} (delete it, or rerun with --update-baseline)`);
   }
   const b = parsed as Partial<Baseline>;
   if (b?.schema !== BASELINE_SCHEMA || !Array.isArray(b.groups)) {
     throw new BaselineError(`${file} is not a leakprof baseline (expected "schema": "${BASELINE_SCHEMA}"); rerun with --update-baseline to rewrite it`);
   }
+  b.groups.forEach((g: unknown, i) => {
+    const x = g as Partial<BaselineGroup> | null;
+    const ok = x !== null && typeof x === 'object' && typeof x.profile === 'string' && typeof x.type === 'string' && typeof x.label === 'string' && (x.location === null || typeof x.location === 'string') && Number.isInteger(x.count) && x.count! >= 0;
+    if (!ok) throw new BaselineError(`${file}: groups[${i}] is not a baseline group (profile, type, label, location, count); rerun with --update-baseline to rewrite it`);
+  });
   return b as Baseline;
 }
 

@@ -19,19 +19,19 @@ export type IgnoreRule =
 
 export class RuleError extends Error {}
 
-export function parseIgnoreRule(text: string): IgnoreRule {
+/** `name` is what messages call the rule: the flag, or `rule` for one from a config file (whose key the caller names). */
+export function parseIgnoreRule(text: string, name = '--ignore'): IgnoreRule {
   const rule = text.trim();
-  if (rule === '') throw new RuleError('an empty --ignore rule: give a type (TTYWRAP), Type@glob (Timeout@node_modules/pino/**) or fn:name');
-  if (rule.startsWith('fn:')) return { kind: 'topFunction', text: rule, fn: nonEmpty(rule.slice(3), rule) };
-  if (rule.startsWith('anyfn:')) return { kind: 'anyFunction', text: rule, fn: nonEmpty(rule.slice(6), rule) };
+  if (rule === '') throw new RuleError(`an empty ${name}: give a type (TTYWRAP), Type@glob (Timeout@node_modules/pino/**) or fn:name`);
+  const nonEmpty = (part: string): string => {
+    if (part === '') throw new RuleError(`${name} "${rule}" is incomplete: use TYPE, TYPE@glob, fn:name or anyfn:name`);
+    return part;
+  };
+  if (rule.startsWith('fn:')) return { kind: 'topFunction', text: rule, fn: nonEmpty(rule.slice(3)) };
+  if (rule.startsWith('anyfn:')) return { kind: 'anyFunction', text: rule, fn: nonEmpty(rule.slice(6)) };
   const at = rule.indexOf('@');
-  if (at >= 0) return { kind: 'frame', text: rule, type: nonEmpty(rule.slice(0, at), rule), file: nonEmpty(rule.slice(at + 1), rule) };
+  if (at >= 0) return { kind: 'frame', text: rule, type: nonEmpty(rule.slice(0, at)), file: nonEmpty(rule.slice(at + 1)) };
   return { kind: 'type', text: rule, type: rule };
-}
-
-function nonEmpty(part: string, rule: string): string {
-  if (part === '') throw new RuleError(`--ignore "${rule}" is incomplete: use TYPE, TYPE@glob, fn:name or anyfn:name`);
-  return part;
 }
 
 /** Every frame that says where a group came from: its own stack, then its created-by stack. */

@@ -53,7 +53,7 @@ export function resolvePolicy(options: PolicyOptions = {}, baseline: Baseline | 
   }
   let ignore: IgnoreRule[];
   try {
-    ignore = (listOf(options.ignore, 'ignore') ?? []).map(parseIgnoreRule);
+    ignore = (listOf(options.ignore, 'ignore') ?? []).map((rule) => parseIgnoreRule(rule));
   } catch (error) {
     if (error instanceof RuleError) throw new PolicyError(error.message);
     throw error;

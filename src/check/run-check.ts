@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import type { Report } from '../report/schema.js';
 import { runWorkload, type RunOptions } from '../supervise/run-workload.js';
-import { baselineFrom, readBaseline, writeBaseline } from './baseline.js';
+import { checkOutputFile } from '../util/output-file.js';
+import { BaselineError, baselineFrom, readBaseline, writeBaseline } from './baseline.js';
 import { judge, statusOf, type Judgement } from './judge.js';
 import { resolvePolicy, type PolicyOptions } from './policy.js';
 
@@ -31,6 +32,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   // Read (and validate) the baseline and the policy before spending a run on them.
   const baseline = options.baselineFile !== undefined && !writing ? readBaseline(options.baselineFile) : null;
   const policy = resolvePolicy(options.policy, baseline);
+  if (writing) {
+    try {
+      checkOutputFile(options.baselineFile!, '--baseline');
+    } catch (error) {
+      throw new BaselineError((error as Error).message);
+    }
+  }
 
   const { policy: _p, baselineFile: _b, updateBaseline: _u, promises, listeners, ...run } = options;
   const result = await runWorkload({
@@ -44,10 +52,23 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   let judgement: Judgement;
   if (writing) {
     const written = baselineFrom(report.processes, options.command);
-    writeBaseline(options.baselineFile!, written);
+    let writeError: string | undefined;
+    try {
+      writeBaseline(options.baselineFile!, written);
+    } catch (error) {
+      // Checked before the run; if it fails anyway the report still comes, saying so.
+      writeError = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    }
     const { status, exitCode } = statusOf(false, report.outcome);
     judgement = {
-      verdict: { status, exitCode, violations: [], excluded: [], totals: [], baselineWritten: { file: options.baselineFile!, groups: written.groups.length } },
+      verdict: {
+        status,
+        exitCode,
+        violations: [],
+        excluded: [],
+        totals: [],
+        baselineWritten: { file: options.baselineFile!, groups: written.groups.length, ...(writeError ? { error: writeError } : {}) },
+      },
       counted: [],
       shown: [],
     };

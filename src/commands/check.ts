@@ -1,5 +1,4 @@
 /** `leakprof check`: run a command like `run`, then fail (exit code) when it left something alive. */
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadCheckConfig, type CheckSettings } from '../check/config-file.js';
 import { runCheck } from '../check/run-check.js';
@@ -10,8 +9,7 @@ import type { ProcessReport } from '../report/schema.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
-import { parseDuration } from '../util/duration.js';
-import { addCollectorOptions, addReportOptions, collectorOptions, emitPprof, emitReport, positiveInt, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
+import { addCollectorOptions, addReportOptions, checkReportOutputs, collectorOptions, durationFlag, emitPprof, emitReport, positiveInt, writeOutput, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
 
 interface CheckFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
@@ -84,12 +82,13 @@ export function checkCommand(): Command {
     const command = resolveCommand(words);
     const settings = mergeSettings(flags.config ? loadCheckConfig(process.cwd()).settings : {}, flags);
     if (flags.updateBaseline && !settings.baseline) throw new WorkloadError('--update-baseline needs a file: add --baseline <file> (or "baseline" in the config)', 2);
+    checkReportOutputs(flags, [[settings.junit, flags.junit !== undefined ? '--junit' : '"junit" from the config,']]);
     const timeout = settings.timeout;
     const result = await runCheck({
       command,
-      timeoutMs: timeout ? parseOr2(() => parseDuration(timeout), '--timeout') : undefined,
-      graceMs: parseOr2(() => parseDuration(flags.grace), '--grace'),
-      idleMs: flags.idle ? parseOr2(() => parseDuration(flags.idle!), '--idle') : undefined,
+      timeoutMs: timeout !== undefined ? durationFlag(timeout, '--timeout', true) : undefined,
+      graceMs: durationFlag(flags.grace, '--grace', false),
+      idleMs: flags.idle !== undefined ? durationFlag(flags.idle, '--idle', true) : undefined,
       ...collectorOptions(flags),
       policy: settings,
       baselineFile: settings.baseline,
@@ -119,7 +118,8 @@ export function checkCommand(): Command {
     );
     if (settings.junit) {
       const stacks = new Map(result.shown.map((c, i) => [verdict.violations[i], stackText(report.processes, c.pid, c.group)]));
-      writeFileSync(settings.junit, renderJunit(verdict, (v) => `${v.message}\n\n${stacks.get(v) ?? ''}`, report.durationMs));
+      // The verdict is already on stderr: a JUnit file that cannot be written costs only itself.
+      writeOutput(settings.junit, renderJunit(verdict, (v) => `${v.message}\n\n${stacks.get(v) ?? ''}`, report.durationMs), '--junit', `the verdict above stands (exit ${verdict.exitCode})`);
     }
     if (inGithubActions()) process.stderr.write(renderAnnotations(verdict));
     process.exitCode = verdict.exitCode;
@@ -152,12 +152,4 @@ function stackText(processes: ProcessReport[], pid: number, group: ProcessReport
   if (!proc) return '';
   const profiles = proc.profiles.map((p) => ({ ...p, groups: p.groups.filter((g) => g === group) })).filter((p) => p.groups.length > 0);
   return renderProcess({ ...proc, notes: [], crossCheck: [], profiles }, { debug: 1, internals: false, summary: false, colors: plain });
-}
-
-function parseOr2<T>(fn: () => T, flag: string): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw new WorkloadError(`${flag}: ${(error as Error).message}`, 2);
-  }
 }

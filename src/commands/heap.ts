@@ -1,12 +1,12 @@
 /** `leakprof heap`: memlab's leak set from three heap snapshots a user took (DevTools, --heapsnapshot-signal, v8.writeHeapSnapshot). */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { findHeapLeaks } from '../analyse/heap/leak-set.js';
 import { colorsFor } from '../report/colors.js';
 import { renderHeapLeaks } from '../report/heap-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
-import { positiveInt } from './run.js';
+import { checkReportOutputs, positiveInt, writeOutput } from './run.js';
 
 interface Flags {
   json?: boolean;
@@ -42,6 +42,7 @@ export function heapCommand(): Command {
     if (rest.length === 0) throw new WorkloadError('leakprof heap needs three snapshots of one process: the first (baseline), the second (after the suspect work) and a last one (after more of it)', 2);
     for (const file of files) if (!existsSync(file)) throw new WorkloadError(`heap snapshot not found: ${file} (check the path; it is relative to ${process.cwd()})`, 2);
     const top = positiveInt(flags.top, '--top');
+    checkReportOutputs({ output: flags.output });
     const colors = colorsFor(process.stderr);
     let report;
     try {
@@ -54,8 +55,9 @@ export function heapCommand(): Command {
     }
     if (flags.output) {
       const json = flags.output.endsWith('.json');
-      writeFileSync(flags.output, json ? `${JSON.stringify(report, null, 2)}\n` : renderHeapLeaks(report));
-      process.stderr.write(`leakprof: report written to ${flags.output}\n`);
+      const text = json ? `${JSON.stringify(report, null, 2)}\n` : renderHeapLeaks(report);
+      if (writeOutput(flags.output, text, '-o', 'the report follows on stderr')) process.stderr.write(`leakprof: report written to ${flags.output}\n`);
+      else process.stderr.write(text);
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (!flags.output && !flags.json) process.stdout.write(renderHeapLeaks(report, colorsFor(process.stdout)));

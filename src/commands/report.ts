@@ -3,17 +3,15 @@
  * or .pb.gz, profile.proto or the legacy CPU format) and prints it: the text report, or
  * `go tool pprof`'s -top / -traces; with --base, what changed since another run.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { Command, Option } from 'commander';
 import { colorsFor } from '../report/colors.js';
 import { reportToPprof, writePprofFiles, type ReportProfile } from '../report/pprof.js';
 import { subtractBase } from '../report/pprof-diff.js';
-import { ProfileFormatError, type PprofData } from '../report/pprof-model.js';
-import { decodePprof } from '../report/pprof-proto.js';
+import { ProfileFormatError } from '../report/pprof-model.js';
+import { InputFileError, readReportOrProfile, type ReportInput } from '../report/read-input.js';
+import { parseBytes } from '../util/bytes.js';
 import { renderTop, renderTraces, topTable } from '../report/pprof-text.js';
 import { diffReports, renderReportDiff } from '../report/report-diff.js';
-import { REPORT_SCHEMA, type Report } from '../report/schema.js';
 import { WorkloadError } from '../supervise/run-workload.js';
 import { renderText } from './run.js';
 
@@ -28,43 +26,23 @@ interface Flags {
   debug: string;
   internals?: boolean;
   summary: boolean;
+  maxInflated?: string;
 }
 
-type Input = { kind: 'report'; report: Report } | { kind: 'pprof'; data: PprofData };
-
 /** Reads either kind of input; anything else is one clear error (exit 2). */
-export function readInput(file: string): Input {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (error) {
-    throw new WorkloadError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+export function readInput(file: string, maxInflated?: string): ReportInput {
+  let limit: number | undefined;
+  if (maxInflated !== undefined) {
+    try {
+      limit = parseBytes(maxInflated);
+    } catch (error) {
+      throw new WorkloadError(`--max-inflated: ${(error as Error).message}`, 2);
+    }
   }
   try {
-    let text = buf;
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
-      try {
-        text = gunzipSync(buf);
-      } catch {
-        // decodePprof says what is wrong with it.
-      }
-    }
-    const head = text.subarray(0, 64).toString('utf8').trimStart();
-    if (head.startsWith('{')) {
-      let report: Report;
-      try {
-        report = JSON.parse(text.toString('utf8')) as Report;
-      } catch (error) {
-        throw new ProfileFormatError(`not valid JSON (${(error as Error).message})`);
-      }
-      if (report.schema !== REPORT_SCHEMA || !Array.isArray(report.processes)) {
-        throw new ProfileFormatError(`JSON, but not a leakprof report (schema ${JSON.stringify(report.schema)}; expected ${REPORT_SCHEMA} from \`leakprof run --json\`)`);
-      }
-      return { kind: 'report', report };
-    }
-    return { kind: 'pprof', data: decodePprof(buf) };
+    return readReportOrProfile(file, { maxInflated: limit });
   } catch (error) {
-    if (error instanceof ProfileFormatError) throw new WorkloadError(`${file}: ${error.message}`, 2);
+    if (error instanceof InputFileError) throw new WorkloadError(error.message, 2);
     throw error;
   }
 }
@@ -87,7 +65,8 @@ export function reportCommand(): Command {
     .option('--json', 'write JSON to stdout: the report, the --base difference, or the -top table')
     .addOption(new Option('--debug <level>', 'report text detail: 1 groups, 2 every resource').choices(['1', '2']).default('1'))
     .option('--internals', "show Node's internal frames and resources")
-    .option('--no-summary', 'leave out the per-type summary table');
+    .option('--no-summary', 'leave out the per-type summary table')
+    .option('--max-inflated <size>', 'refuse a gzipped file that inflates to more than this (default 256MB): a small file can inflate to gigabytes');
   cmd.addHelpText(
     'after',
     '\nExamples:\n' +
@@ -98,8 +77,8 @@ export function reportCommand(): Command {
       '\nExit code: 0; 2 when a file cannot be read or is neither a leakprof report nor a pprof profile.',
   );
   cmd.action((file: string, flags: Flags) => {
-    const input = readInput(file);
-    const base = flags.base ? readInput(flags.base) : undefined;
+    const input = readInput(file, flags.maxInflated);
+    const base = flags.base ? readInput(flags.base, flags.maxInflated) : undefined;
     if (base && base.kind !== input.kind) {
       throw new WorkloadError(`--base ${flags.base} is a ${base.kind === 'report' ? 'leakprof report' : 'pprof profile'} but ${file} is not: compare like with like`, 2);
     }

@@ -1,14 +1,15 @@
 /** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { renderReport } from '../report/text-report.js';
 import { reportToPprof, writePprofFiles } from '../report/pprof.js';
 import type { Report } from '../report/schema.js';
-import { parseDuration } from '../util/duration.js';
+import { parseDuration, parseDurationOption } from '../util/duration.js';
 import { parseBytes } from '../util/bytes.js';
+import { checkOutputFile } from '../util/output-file.js';
 import type { StackMode } from '../transport/messages.js';
 
 export interface ReportFlags {
@@ -70,6 +71,8 @@ const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 export function resolveCommand(words: string[]): string[] {
   const [first, ...rest] = words;
   if (first === undefined) throw new WorkloadError('no command given: try `leakprof run app.mjs` or `leakprof run -- npm test`', 2);
+  // A bare name is looked up on PATH first, as the shell would: `leakprof run -- jest` with a jest/ folder here runs jest.
+  if (isFolder(first) && (first.includes(sep) || !onPath(first))) throw new WorkloadError(`${first} is a folder, not a script or a command: give the script in it, such as ${join(first, 'index.js')}`, 2);
   const ext = extname(first);
   if (SCRIPT_EXTENSIONS.has(ext) || ext === '.ts' || ext === '.mts') {
     if (!existsSync(first)) throw new WorkloadError(`script not found: ${first} (check the path; it is relative to ${process.cwd()})`, 2);
@@ -80,6 +83,26 @@ export function resolveCommand(words: string[]): string[] {
   }
   if (basename(first) === 'node') return [process.execPath, ...rest];
   return words;
+}
+
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && isFile(join(dir, name)));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function addReportOptions(cmd: Command): Command {
@@ -129,12 +152,13 @@ export function runCommand(): Command {
   );
   cmd.action(async (words: string[], flags: RunFlags) => {
     const command = resolveCommand(words);
+    checkReportOutputs(flags);
     const result = await runWorkload({
       command,
-      timeoutMs: flags.timeout ? parseDuration(flags.timeout) : undefined,
-      idleMs: flags.idle ? parseDuration(flags.idle) : undefined,
-      graceMs: parseDuration(flags.grace),
-      everyMs: flags.every ? parseDuration(flags.every) : undefined,
+      timeoutMs: flags.timeout !== undefined ? durationFlag(flags.timeout, '--timeout', true) : undefined,
+      idleMs: flags.idle !== undefined ? durationFlag(flags.idle, '--idle', true) : undefined,
+      graceMs: durationFlag(flags.grace, '--grace', false),
+      everyMs: flags.every !== undefined ? durationFlag(flags.every, '--every', true) : undefined,
       ...collectorOptions(flags),
       promises: Boolean(flags.promises),
       listeners: Boolean(flags.listeners),
@@ -167,12 +191,12 @@ export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'he
     checkpoints = flags.heapSnapshots.split(',').map((t) => {
       try {
         return parseDuration(t.trim());
-      } catch {
-        throw new WorkloadError(`--heap-snapshots takes durations such as 2s,5s, got "${flags.heapSnapshots}"`, 2);
+      } catch (error) {
+        throw new WorkloadError(`--heap-snapshots takes durations such as 2s,5s, got "${flags.heapSnapshots}" (${(error as Error).message})`, 2);
       }
     });
   } else if (flags.timeout) {
-    const timeout = parseDuration(flags.timeout);
+    const timeout = durationFlag(flags.timeout, '--timeout', true);
     checkpoints = [Math.round(timeout / 3), Math.round((2 * timeout) / 3)];
   } else checkpoints = [1000, 2000];
   if (flags.heapDir) {
@@ -194,16 +218,43 @@ export function renderText(report: Report, flags: ReportFlags, colored = true): 
   });
 }
 
+/** The files the report flags name, checked before the workload runs (one line, exit 2): a run is not spent on a report that cannot be written. */
+export function checkReportOutputs(flags: Pick<ReportFlags, 'output' | 'pprof'>, more: Array<[string | undefined, string]> = []): void {
+  const files: Array<[string | undefined, string]> = [[flags.output, '-o'], ...more];
+  // A --pprof folder is created when missing; a .pb.gz file name is a file.
+  if (flags.pprof && /\.pb(\.gz)?$/.test(flags.pprof)) files.push([flags.pprof, '--pprof']);
+  try {
+    for (const [file, what] of files) if (file !== undefined) checkOutputFile(file, what);
+  } catch (error) {
+    throw new WorkloadError((error as Error).message, 2);
+  }
+}
+
 /** Writes the report where the flags say: stderr text by default, JSON to stdout, or a file. */
 export function emitReport(report: Report, flags: ReportFlags): void {
   if (flags.pprof) emitPprof(report, flags.pprof);
   if (flags.output) {
     const json = flags.output.endsWith('.json');
-    writeFileSync(flags.output, json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, flags, false));
-    process.stderr.write(`leakprof: report written to ${flags.output}\n`);
+    const text = json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, flags, false);
+    if (writeOutput(flags.output, text, '-o', 'the report follows on stderr')) process.stderr.write(`leakprof: report written to ${flags.output}\n`);
+    else process.stderr.write(text);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (!flags.output && !flags.json) process.stderr.write(renderText(report, flags));
+}
+
+/**
+ * A file written after the run; when that fails anyway (the disk filled up, the folder went), one
+ * line says so and what happens instead — the report is never lost and the exit code stays the run's.
+ */
+export function writeOutput(file: string, text: string, what: string, instead: string): boolean {
+  try {
+    writeFileSync(file, text);
+    return true;
+  } catch (error) {
+    process.stderr.write(`leakprof: ${what} ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${instead}\n`);
+    return false;
+  }
 }
 
 /** --pprof: the report's profiles as .pb.gz files; where they went goes to stderr. */
@@ -231,6 +282,15 @@ function finish(result: RunResult, command: string[]): void {
     process.kill(process.pid, result.signal);
   }
   process.exitCode = result.exitCode;
+}
+
+/** A duration flag, checked: one line naming the flag and the valid range, exit 2. */
+export function durationFlag(text: string, flag: string, positive: boolean): number {
+  try {
+    return parseDurationOption(text, flag, { positive });
+  } catch (error) {
+    throw new WorkloadError((error as Error).message, 2);
+  }
 }
 
 export function positiveInt(text: string, flag: string): number {

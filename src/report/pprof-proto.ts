@@ -20,18 +20,40 @@ function isGzip(buf: Uint8Array): boolean {
 }
 
 /**
+ * The most a gzipped input may inflate to (256 MB): a profile is rarely a tenth of that, and a
+ * small file that inflates to gigabytes (a gzip bomb) is stopped here instead of filling memory.
+ */
+export const DEFAULT_MAX_INFLATED = 256 * 2 ** 20;
+
+export interface DecodeOptions {
+  /** Refuse gzipped input that inflates to more than this many bytes (default DEFAULT_MAX_INFLATED). */
+  maxInflated?: number;
+}
+
+/** The bytes inside: gunzipped when gzipped, inflating at most `maxInflated` bytes (zlib stops there). */
+export function inflateInput(input: Buffer, options: DecodeOptions = {}): Buffer {
+  if (!isGzip(input)) return input;
+  const max = options.maxInflated ?? DEFAULT_MAX_INFLATED;
+  try {
+    return gunzipSync(input, { maxOutputLength: max });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ProfileFormatError(`inflates to more than ${max} bytes (${Math.round(max / 2 ** 20)} MB), the limit for gzipped input; raise it with --max-inflated <size> if the file is real`);
+    }
+    throw new ProfileFormatError(`gzip data is corrupt (${(error as Error).message})`);
+  }
+}
+
+/**
  * Reads a profile as `go tool pprof` does: gunzipped when gzipped, profile.proto or the legacy
  * CPU format, samples with the same stack and labels merged and all-zero ones dropped.
  */
-export function decodePprof(input: Buffer): PprofData {
-  let buf = input;
-  if (isGzip(buf)) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (error) {
-      throw new ProfileFormatError(`gzip data is corrupt (${(error as Error).message})`);
-    }
-  }
+export function decodePprof(input: Buffer, options: DecodeOptions = {}): PprofData {
+  return decodeInflated(inflateInput(input, options));
+}
+
+/** A profile already gunzipped (by inflateInput). */
+export function decodeInflated(buf: Buffer): PprofData {
   if (buf.length === 0) throw new ProfileFormatError('the file is empty');
   const data = isLegacyCpuProfile(buf) ? parseLegacyCpuProfile(buf) : decodeProto(buf);
   data.samples = mergeSamples(data.samples);

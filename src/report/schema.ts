@@ -226,7 +226,7 @@ export interface Verdict {
   /** Counted totals per kind against their limits. */
   totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean }>;
   /** When --baseline wrote a file instead of judging against one. */
-  baselineWritten?: { file: string; groups: number };
+  baselineWritten?: { file: string; groups: number; /** Set when the file could not be written after all (it was checked before the run). */ error?: string };
 }
 
 export interface Violation {

@@ -84,6 +84,7 @@ export function statusLine(report: Pick<Report, 'outcome' | 'durationMs'>, verdi
   const took = formatDuration(report.durationMs);
   if (verdict.baselineWritten) {
     const b = verdict.baselineWritten;
+    if (b.error) return c.red.bold(`${title}: the baseline could not be written to ${b.file} (${b.error}); nothing was judged (exit ${verdict.exitCode})`);
     return c.green(`${title}: baseline written to ${b.file} (${b.groups} group(s) alive now); later checks report only what is new (exit ${verdict.exitCode})`);
   }
   switch (verdict.status) {

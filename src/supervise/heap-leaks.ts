@@ -31,7 +31,7 @@ export async function addHeapLeaks(report: Report, spools: Map<number, ProcessSp
         try {
           proc.heapLeaks = await findHeapLeaks(
             snapshots.map((s) => ({ file: s.file, label: s.label, uptimeMs: s.uptimeMs })),
-            { onProgress: options.onProgress, keepFiles: true },
+            { onProgress: options.onProgress, keepFiles: true, checkInput: false },
           );
           if (!options.keep) for (const s of proc.heapLeaks.snapshots) s.file = null;
           break;

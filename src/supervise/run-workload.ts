@@ -17,6 +17,7 @@ import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from './idle-watch.js';
 import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
 import { toolVersion } from '../version.js';
+import { checkTimerRange } from '../util/duration.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
 
@@ -86,6 +87,11 @@ const MAX_REQUEST_WAIT_MS = 30_000;
 
 export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if (options.command.length === 0) throw new WorkloadError('no command to run: give a script or `-- command args…`', 2);
+  try {
+    for (const name of ['timeoutMs', 'graceMs', 'everyMs'] as const) checkTimerRange(options[name], name);
+  } catch (error) {
+    throw new WorkloadError((error as Error).message, 2);
+  }
   const cwd = options.cwd ?? process.cwd();
   const spool = mkdtempSync(join(tmpdir(), 'leakprof-'));
   const config: CollectorConfig = {

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
 import { leakprofObjects, NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
+import { checkSnapshotFiles, checkSnapshotPair } from './snapshot-order.js';
 import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
@@ -24,6 +25,11 @@ export interface FindHeapLeaksOptions {
   onProgress?: (msg: string) => void;
   /** false: delete the snapshot files once read (their `file` becomes null). Kept otherwise. */
   keepFiles?: boolean;
+  /**
+   * Check that the files are three different snapshots of one process, oldest first (default
+   * true): for snapshots a user gives; leakprof's own checkpoints are known to be.
+   */
+  checkInput?: boolean;
 }
 
 /** Node types that are V8's own plumbing, never what a program leaks (memlab drops them too). */
@@ -53,9 +59,13 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
       }
     };
   };
+  const checkInput = options.checkInput !== false;
+  if (checkInput) checkSnapshotFiles([first.file, second.file, last.file]);
   const s1 = await readSnapshotIds(first.file, { onProgress: progress(first.label) });
   const s2 = await readSnapshotIds(second.file, { onProgress: progress(second.label) });
+  if (checkInput) checkSnapshotPair(s1, s2);
   const s3 = await readSnapshot(last.file, { onProgress: progress(last.label) });
+  if (checkInput) checkSnapshotPair(s2, { file: s3.file, ids: s3.nodeId.slice().sort(), totalBytes: s3.totalBytes });
 
   say(`finding the leak set among ${s3.nodeCount.toLocaleString('en-US')} objects`);
   const namer = new NodeNamer(s3);

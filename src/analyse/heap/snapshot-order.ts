@@ -1,0 +1,99 @@
+/**
+ * Are these heap snapshots a leak set's input: different files, of one process, oldest first?
+ * `leakprof heap a a a`, a reversed order or snapshots of two processes otherwise give an empty
+ * (or meaningless) leak set with no word of why. What can be told is told here, one line each:
+ *   - the same file twice, or two files with the same content;
+ *   - Node's own file names (`Heap.20260101.120000.<pid>.0.001.heapsnapshot`, from
+ *     --heapsnapshot-signal, writeHeapSnapshot() and --heapsnapshot-near-heap-limit) carry the
+ *     pid, the time and a sequence number: different pids, or times going backwards;
+ *   - V8 numbers objects in the order it first sees them, so a later snapshot's newest objects
+ *     have higher ids than anything in an earlier one.
+ * Snapshots of two runs of the same program under other names cannot be told apart (V8 numbers
+ * the objects of a fresh process alike), and are not claimed to be.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+
+export class SnapshotOrderError extends Error {}
+
+const NODE_NAME = /^Heap\.(\d{8})\.(\d{6})\.(\d+)\.(\d+)\.(\d+)\.heapsnapshot$/;
+
+/** Checks the files before any is read: distinct, and by Node's names one process in time order. */
+export function checkSnapshotFiles(files: string[]): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    let key: string;
+    try {
+      const st = statSync(file);
+      key = `${st.dev}:${st.ino}`;
+    } catch {
+      key = realpathOr(file);
+    }
+    const earlier = seen.get(key);
+    if (earlier !== undefined) throw new SnapshotOrderError(`${earlier} and ${file} are the same file: give three different snapshots of one process, oldest first`);
+    seen.set(key, file);
+  }
+  const named = files.map((f) => NODE_NAME.exec(basename(f)));
+  if (named.some((m) => m === null)) return;
+  const parts = named.map((m) => ({ pid: m![3]!, when: `${m![1]}${m![2]}`, seq: Number(m![5]) }));
+  const pids = [...new Set(parts.map((p) => p.pid))];
+  if (pids.length > 1) throw new SnapshotOrderError(`the snapshots come from different processes (pids ${pids.join(', ')}, by their names): a leak set compares snapshots of one process`);
+  for (let i = 1; i < parts.length; i++) {
+    const a = parts[i - 1]!;
+    const b = parts[i]!;
+    if (b.when < a.when || (b.when === a.when && b.seq < a.seq)) throw new SnapshotOrderError(`${files[i]} was taken before ${files[i - 1]} (by their names): give the snapshots oldest first`);
+  }
+}
+
+/**
+ * Checks two snapshots' ids (each sorted ascending), `earlier` given first: not the same
+ * snapshot twice, and not the wrong way round. The wrong way round shows as: the second holds
+ * no object newer than the first's newest, while the first holds objects newer than the second's.
+ */
+export function checkSnapshotPair(earlier: { file: string; ids: Uint32Array; totalBytes: number }, later: { file: string; ids: Uint32Array; totalBytes: number }): void {
+  const a = earlier.ids;
+  const b = later.ids;
+  if (a.length === b.length && earlier.totalBytes === later.totalBytes && a.every((id, i) => id === b[i])) {
+    throw new SnapshotOrderError(`${earlier.file} and ${later.file} are the same snapshot (same objects, same sizes): give three snapshots taken at different times`);
+  }
+  // Objects only the later one holds were made between the two; objects only the earlier one
+  // holds died between them, and are older: their ids are, typically, lower.
+  // V8 gives a few objects ids far off its sequence (hundreds of millions among ids below 10^5): left out.
+  const p99 = (ids: Uint32Array) => ids[Math.floor((ids.length - 1) * 0.99)]!;
+  const cutoff = Math.max(p99(a), p99(b)) * 1.5;
+  const born = medianOfMissing(b, a, cutoff);
+  const died = medianOfMissing(a, b, cutoff);
+  if (born.count >= 1 && died.count >= 10 && died.median > born.median) {
+    throw new SnapshotOrderError(
+      `${later.file} looks older than ${earlier.file} (the ${died.count} objects only ${earlier.file} holds are newer than the ${born.count} only ${later.file} holds, by their ids): give the snapshots oldest first`,
+    );
+  }
+}
+
+/** How many ids of `ids` (up to `cutoff`) are not in `other`, and their median. */
+function medianOfMissing(ids: Uint32Array, other: Uint32Array, cutoff: number): { count: number; median: number } {
+  const missing: number[] = [];
+  for (const id of ids) if (id <= cutoff && !has(other, id)) missing.push(id);
+  return { count: missing.length, median: missing[missing.length >> 1] ?? 0 };
+}
+
+function has(sorted: Uint32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
