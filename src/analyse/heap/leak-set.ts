@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
 import { leakprofObjects, NodeNamer, retainerPath, shortestPaths, type ShortestPaths } from './retainer-paths.js';
-import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
+import { kindKey, readSnapshot, readSnapshotIds, VALUE_TYPES, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
   file: string;
@@ -164,7 +164,9 @@ function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uin
 
 interface Building {
   group: HeapLeakGroup;
+  /** kindKey() of the group, and its number from kindCode(). */
   key: string;
+  code: number;
   /** The member whose path is shown: the head of the longest chain, else the one closest to a root. */
   node: number;
   rank: number;
@@ -207,19 +209,21 @@ function groupLeaks(
       top[node] = up !== NO_DOMINATOR ? up : member[node] ? node : NO_DOMINATOR;
     }
   }
-  const byKind = new Map<string, Building>();
+  const kindOf = kindCode(s3);
+  const byKind = new Map<number, Building>();
   const groupOf = new Map<number, Building>();
   const headOf = new Map<number, number>();
   // Heads first: the objects no other leaked object holds alone.
   for (const node of leak) {
     if (top && top[node] !== node) continue;
-    const type = s3.typeOf(node);
-    const key = kindKey(type, s3.nameOf(node));
-    let b = byKind.get(key);
+    const code = kindOf(node);
+    let b = byKind.get(code);
     if (!b) {
-      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, node, rank: NONE, members: 0, chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
+      const type = s3.typeOf(node);
+      const key = kindKey(type, s3.nameOf(node));
+      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
       if (doms) b.group.retainedBytes = 0;
-      byKind.set(key, b);
+      byKind.set(code, b);
     }
     groupOf.set(node, b);
     headOf.set(node, 1);
@@ -239,7 +243,7 @@ function groupLeaks(
       const head = top[node]!;
       if (head === node) continue;
       const b = groupOf.get(head)!;
-      if (kindKey(s3.typeOf(node), s3.nameOf(node)) !== b.key) {
+      if (kindOf(node) !== b.code) {
         folded++;
         continue;
       }
@@ -250,7 +254,7 @@ function groupLeaks(
       headOf.set(head, headOf.get(head)! + 1);
       if (b.chained <= CHAIN_SAMPLE) {
         const from = paths.parent[node]!;
-        if (from !== NONE && kindKey(s3.typeOf(from), s3.nameOf(from)) === b.key) {
+        if (from !== NONE && kindOf(from) === b.code) {
           const edge = s3.edgeNameOf(paths.parentEdge[node]!);
           b.chainEdges.set(edge, (b.chainEdges.get(edge) ?? 0) + 1);
         }
@@ -267,19 +271,29 @@ function groupLeaks(
       b.node = head;
     }
   }
-  for (const b of byKind.values()) describeShape(s3, namer, b);
-  // Counts of each kind in the last snapshot, for the groups only.
-  const lastCounts = new Map<string, number>();
-  for (const key of byKind.keys()) lastCounts.set(key, 0);
+  for (const b of byKind.values()) describeShape(s3, namer, kindOf, b);
+  // Counts of each kind in the last snapshot, for the groups only: names that no group has are passed over by their index.
+  const lastCounts = new Map<number, number>();
+  const wantedName = new Uint8Array(s3.strings.length);
+  const wantedType = new Uint8Array(s3.nodeTypes.length);
+  for (const b of byKind.values()) {
+    lastCounts.set(b.code, 0);
+    wantedType[s3.nodeType[b.node]!] = 1;
+    wantedName[s3.nodeName[b.node]!] = 1;
+  }
+  const valueType = s3.nodeTypes.map((t) => VALUE_TYPES.has(t));
   for (let i = 0; i < s3.nodeCount; i++) {
-    const key = kindKey(s3.typeOf(i), s3.nameOf(i));
-    const c = lastCounts.get(key);
-    if (c !== undefined) lastCounts.set(key, c + 1);
+    const t = s3.nodeType[i]!;
+    if (!wantedType[t] || (!valueType[t] && !wantedName[s3.nodeName[i]!])) continue;
+    const code = kindOf(i);
+    const c = lastCounts.get(code);
+    if (c !== undefined) lastCounts.set(code, c + 1);
   }
   const groups: Building[] = [];
   let shrunk = 0;
-  for (const [key, b] of byKind) {
-    b.group.countsBySnapshot = [...earlier.map((s) => s.kinds.get(key) ?? 0), lastCounts.get(key) ?? 0];
+  for (const b of byKind.values()) {
+    const key = b.key;
+    b.group.countsBySnapshot = [...earlier.map((s) => s.kinds.get(key) ?? 0), lastCounts.get(b.code) ?? 0];
     // memlab's set holds objects that churn too (a cache that replaces its entries): a kind
     // that is no more numerous at the end than at the start did not grow, so it is left out.
     if (b.group.countsBySnapshot[2]! <= b.group.countsBySnapshot[0]!) {
@@ -292,7 +306,7 @@ function groupLeaks(
 }
 
 /** A chain when most of the group is held one by the next through one edge; a collection when every head sits in one object. */
-function describeShape(s3: HeapSnapshot, namer: NodeNamer, b: Building): void {
+function describeShape(s3: HeapSnapshot, namer: NodeNamer, kindOf: (node: number) => number, b: Building): void {
   if (b.chained > b.heads) {
     let best = '';
     let most = 0;
@@ -304,10 +318,23 @@ function describeShape(s3: HeapSnapshot, namer: NodeNamer, b: Building): void {
     if (most * 2 > sampled) b.group.chain = { edge: best };
   }
   // The heads' one holder, unless it is of their own kind (where a chain goes on from older members).
-  if (b.heads >= 2 && b.holder !== NONE && kindKey(s3.typeOf(b.holder), s3.nameOf(b.holder)) !== b.key) {
+  if (b.heads >= 2 && b.holder !== NONE && kindOf(b.holder) !== b.code) {
     const name = namer.pathName(b.holder);
     if (name) b.group.collection = { name, id: s3.nodeId[b.holder]! };
   }
+}
+
+/**
+ * A node's kind as a number, without a string per node: kindKey()'s (type, name) from their
+ * indexes (V8 writes each string once, so one name is one index), the type alone for values.
+ */
+function kindCode(s3: HeapSnapshot): (node: number) => number {
+  const valueType = s3.nodeTypes.map((t) => VALUE_TYPES.has(t));
+  const types = s3.nodeTypes.length;
+  return (node) => {
+    const t = s3.nodeType[node]!;
+    return valueType[t] ? -1 - t : s3.nodeName[node]! * types + t;
+  };
 }
 
 /** What holds a node on its shortest path, V8's plumbing (a Map's table, an array's elements) passed over. */
