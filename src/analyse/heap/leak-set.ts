@@ -211,8 +211,8 @@ function groupLeaks(
   }
   const kindOf = kindCode(s3);
   const byKind = new Map<number, Building>();
-  const groupOf = new Map<number, Building>();
-  const headOf = new Map<number, number>();
+  /** Heads that hold members of their own kind: how many they hold. */
+  const chainOf = new Map<number, number>();
   // Heads first: the objects no other leaked object holds alone.
   for (const node of leak) {
     if (top && top[node] !== node) continue;
@@ -225,8 +225,12 @@ function groupLeaks(
       if (doms) b.group.retainedBytes = 0;
       byKind.set(code, b);
     }
-    groupOf.set(node, b);
-    headOf.set(node, 1);
+    const rank = paths.rank[node]!;
+    if (rank < b.rank) {
+      b.rank = rank;
+      b.node = node;
+      b.members = 1;
+    }
     const g = b.group;
     g.count++;
     g.selfBytes += s3.nodeSelfSize[node]!;
@@ -242,8 +246,9 @@ function groupLeaks(
     for (const node of leak) {
       const head = top[node]!;
       if (head === node) continue;
-      const b = groupOf.get(head)!;
-      if (kindOf(node) !== b.code) {
+      const code = kindOf(node);
+      const b = byKind.get(kindOf(head))!;
+      if (code !== b.code) {
         folded++;
         continue;
       }
@@ -251,10 +256,10 @@ function groupLeaks(
       b.group.selfBytes += s3.nodeSelfSize[node]!;
       if (b.group.examples.length < EXAMPLES) b.group.examples.push(s3.nodeId[node]!);
       b.chained++;
-      headOf.set(head, headOf.get(head)! + 1);
+      chainOf.set(head, (chainOf.get(head) ?? 1) + 1);
       if (b.chained <= CHAIN_SAMPLE) {
         const from = paths.parent[node]!;
-        if (from !== NONE && kindOf(from) === b.code) {
+        if (from !== NONE && kindOf(from) === code) {
           const edge = s3.edgeNameOf(paths.parentEdge[node]!);
           b.chainEdges.set(edge, (b.chainEdges.get(edge) ?? 0) + 1);
         }
@@ -262,8 +267,8 @@ function groupLeaks(
     }
   }
   // The member shown: the head of the longest chain, then the one closest to a root.
-  for (const [head, members] of headOf) {
-    const b = groupOf.get(head)!;
+  for (const [head, members] of chainOf) {
+    const b = byKind.get(kindOf(head))!;
     const rank = paths.rank[head]!;
     if (members > b.members || (members === b.members && rank < b.rank)) {
       b.members = members;
