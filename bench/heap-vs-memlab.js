@@ -27,8 +27,8 @@ const MB = 2 ** 20;
 
 function snapshots(shape, size) {
   const child = spawnSync(process.execPath, [join(root, 'bench/loads/heap-shapes.mjs'), shape, String(size), dir], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 15 * 60_000 });
-  if (child.status !== 0) throw new Error(`writing ${shape} ${size} snapshots failed: ${child.stderr}`);
-  return JSON.parse(child.stdout);
+  if (child.status !== 0) return { failed: `writing the snapshots failed: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  return { files: JSON.parse(child.stdout) };
 }
 
 function analyse(tool, files) {
@@ -47,7 +47,12 @@ console.log('shape  size      last snapshot  leakprof wall / RSS     memlab wall
 for (const shape of shapes) {
   for (const full of SIZES[shape]) {
     const size = Math.max(100, Math.round(full * scale));
-    const files = snapshots(shape, size);
+    const { files, failed } = snapshots(shape, size);
+    if (failed) {
+      results.runs.push({ shape, size, failed });
+      console.log(`${shape.padEnd(6)} ${String(size).padEnd(9)} ${failed.slice(0, 120)}`);
+      continue;
+    }
     const runs = { leakprof: [], memlab: [] };
     for (let r = 0; r < rounds; r++) {
       // Alternated: which tool goes first changes every round and every size.
@@ -71,8 +76,13 @@ for (const shape of shapes) {
       `${shape.padEnd(6)} ${String(size).padEnd(9)} ${`${row.snapshotsMB.join('/')} MB`.padEnd(14)} ${cell(row.leakprof)}${cell(row.memlab)}${row.speedup ? `${row.speedup}x`.padEnd(9) : ''.padEnd(9)}${row.memoryRatio ?? ''}`,
     );
     if (!values.keep) for (const f of files) rmSync(f, { force: true });
+    save();
   }
 }
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/heap-vs-memlab.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+/** After every row: a run that fails half way keeps what it measured. */
+function save() {
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/heap-vs-memlab.json'), `${JSON.stringify(results, null, 2)}\n`);
+}

@@ -73,13 +73,15 @@ if (shape === 'chain') {
     res.on('finish', () => clearTimeout(timer));
     res.end(page);
   });
+  // Idle keep-alive sockets stay open for the whole run: a socket the server closes while fetch reuses it is an ECONNRESET on a loaded machine.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   let n = 0;
   for (const [k, upTo] of steps.entries()) {
     while (n < upTo) {
       const batch = [];
-      for (let j = 0; j < 50 && n < upTo; j++, n++) {
+      for (let j = 0; j < 20 && n < upTo; j++, n++) {
         batch.push(fetch(`${base}/login?id=${n}`).then((r) => r.text()));
         batch.push(fetch(`${base}/page/${n % 1000}`).then((r) => r.text()));
       }

@@ -215,7 +215,8 @@ function groupLeaks(
   const chainOf = new Map<number, number>();
   // Heads first: the objects no other leaked object holds alone.
   for (const node of leak) {
-    if (top && top[node] !== node) continue;
+    // (A node the dominator search did not reach, NONE, is a head of its own.)
+    if (top && top[node] !== node && top[node] !== NONE) continue;
     const code = kindOf(node);
     let b = byKind.get(code);
     if (!b) {
@@ -245,7 +246,7 @@ function groupLeaks(
   if (top) {
     for (const node of leak) {
       const head = top[node]!;
-      if (head === node) continue;
+      if (head === node || head === NONE) continue;
       const code = kindOf(node);
       const b = byKind.get(kindOf(head))!;
       if (code !== b.code) {
