@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findHeapLeaks } from '../dist/index.js';
 import { readSnapshot, readSnapshotIds } from '../dist/analyse/heap/snapshot-reader.js';
+import { computeDominators, NO_DOMINATOR } from '../dist/analyse/heap/dominators.js';
+import { capPath, foldRepeats, MAX_PATH_STEPS } from '../dist/analyse/heap/retainer-paths.js';
+import { renderPath } from '../dist/report/heap-text.js';
 import { leakprofCli, markerLine, ROOT } from './helpers/leakprof.js';
 
 /** Connections per round: small snapshots (about 5 MB), still a group that stands out. */
@@ -196,5 +199,169 @@ describe('snapshot reader on a hand-made snapshot', () => {
       assert.equal(ids.kinds.get('object\0Map\u{1f600}'), 1);
       assert.equal(ids.totalBytes, 4294967296 + 24);
     }
+  });
+});
+
+// Chains: a linked list that grows, and listeners piling up on one AbortSignal (Node keeps an
+// EventTarget's listeners as a linked list). The group counts every leaked member of the chain,
+// says which edge links it, and the path from a GC root tells the chain's steps once, with a count.
+describe('heap leak set of chains', { concurrency: true }, () => {
+  const CHAIN = 2000;
+  const chainDir = mkdtempSync(join(tmpdir(), 'leakprof-heap-chain-'));
+  const snapshots = (fixture) => {
+    const out = join(chainDir, fixture.replaceAll('/', '_'));
+    spawnSync('mkdir', ['-p', out]);
+    const child = spawnSync(process.execPath, [DRIVER, join(ROOT, fixture), out, String(CHAIN)], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(child.status, 0, `driver failed: ${child.stderr}`);
+    return JSON.parse(child.stdout).map((s) => s.file);
+  };
+  let files;
+  before(() => {
+    files = Object.fromEntries(['heap-chain/leaky', 'heap-chain/fixed', 'listeners-on-signal/leaky', 'listeners-on-signal/fixed'].map((f) => [f, snapshots(`fixtures/${f}.mjs`)]));
+  });
+  after(() => rmSync(chainDir, { recursive: true, force: true }));
+
+  test('leaky linked list: every node of the chain counted, linked through .next, the path folded', async () => {
+    const { code, stdout, stderr } = await leakprofCli(['heap', '--json', ...files['heap-chain/leaky']]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    const g = report.groups[0];
+    assert.equal(g?.name, 'HistoryNode', report.groups.map((x) => `${x.count} @ ${x.name}`).join('\n'));
+    assert.equal(g.count, CHAIN, 'each node appended between the first and the second snapshot, not just the chain head');
+    assert.deepEqual(g.chain, { edge: 'next' });
+    assert.equal(g.collection, undefined);
+    assert.deepEqual(g.countsBySnapshot, [CHAIN, 2 * CHAIN, 3 * CHAIN]);
+    assert.ok(g.retainedBytes > g.selfBytes, 'the nodes hold their jobs');
+    assert.equal(g.examples.length, 5);
+    // (GC roots) → (module scope) → history → .head → .next ×(CHAIN - 1) → the first leaked node.
+    const path = describePath(g);
+    assert.ok(g.retainerPath.length <= 14, path);
+    assert.ok(g.retainerPath.some((s) => s.edge === 'history' && s.node === 'Object'), path);
+    assert.ok(g.retainerPath.some((s) => s.node === '(module scope) fixtures/heap-chain/leaky.mjs'), path);
+    const run = g.retainerPath.find((s) => s.repeat !== undefined);
+    assert.deepEqual([run?.edge, run?.node, run?.repeat], ['next', 'HistoryNode', CHAIN - 1], path);
+    assert.deepEqual([g.location.file, g.location.line], ['fixtures/heap-chain/leaky.mjs', markerLine('fixtures/heap-chain/leaky.mjs', 'NODE')]);
+
+    const text = await leakprofCli(['heap', '--top', '1', ...files['heap-chain/leaky']]);
+    assert.match(text.stdout, new RegExp(`^${CHAIN.toLocaleString('en-US')} @ HistoryNode object in a chain through \\.next .* own, .* retained`, 'm'));
+    const held = text.stdout.split('\n').find((l) => l.startsWith('#\theld by: '));
+    assert.match(held, new RegExp(`→ history: Object → \\.head: HistoryNode → \\.next: HistoryNode ×${(CHAIN - 1).toLocaleString('en-US')} → \\.next: HistoryNode$`));
+    assert.ok(held.length < 300, `one short line: ${held.length} characters`);
+  });
+
+  test('listeners on one AbortSignal: every listener counted, held by the signal, the path folded', async () => {
+    const report = await findHeapLeaks(files['listeners-on-signal/leaky'].map((file) => ({ file, label: file })));
+    const g = report.groups.find((x) => x.name === 'Listener');
+    assert.ok(g, report.groups.map((x) => `${x.count} @ ${x.name}`).join('\n'));
+    assert.equal(g, report.groups[0], 'the largest group');
+    assert.equal(g.count, CHAIN);
+    assert.deepEqual(g.chain, { edge: 'next' });
+    assert.ok(g.retainedBytes > g.selfBytes, 'each listener holds its closure and its request');
+    const path = describePath(g);
+    assert.ok(g.retainerPath.length <= 14, path);
+    assert.ok(g.retainerPath.some((s) => s.node === '(module scope) fixtures/listeners-on-signal/leaky.mjs'), path);
+    // The holder: the module's `shutdown` controller, then its signal.
+    const holder = g.retainerPath.findIndex((s) => s.edge === 'shutdown' && s.node === 'AbortController');
+    assert.ok(holder > 0, path);
+    assert.match(g.retainerPath[holder + 1].node, /^(AbortSignal|EventTarget)$/, path);
+    const run = g.retainerPath.find((s) => s.repeat !== undefined);
+    assert.equal(run?.edge, 'next', path);
+    assert.equal(run.node, 'Listener', path);
+    assert.ok(run.repeat >= CHAIN - 1, path);
+    assert.equal(g.retainerPath.at(-1).node, 'Listener');
+  });
+
+  test('fixed twins: no chain group', async () => {
+    for (const fixture of ['heap-chain/fixed', 'listeners-on-signal/fixed']) {
+      const report = await findHeapLeaks(files[fixture].map((file) => ({ file, label: file })));
+      const names = report.groups.map((x) => `${x.count} @ ${x.name}`).join('\n');
+      assert.equal(report.groups.find((x) => x.name === 'HistoryNode' || x.name === 'Listener' || x.chain), undefined, `${fixture}:\n${names}`);
+      assert.ok(report.total < CHAIN / 10, `${fixture}: ${report.total} objects in the leak set:\n${names}`);
+    }
+  });
+});
+
+/** A snapshot file of a graph given as edges [from, to, type?] between nodes named by index, each of self size 1. */
+function writeGraph(file, count, edges) {
+  const out = Array.from({ length: count }, () => []);
+  for (const [from, to, type = 'property'] of edges) out[from].push([to, type]);
+  const nodes = [];
+  const flat = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(i === 0 ? 2 : 1, 0, i + 1, 1, out[i].length);
+    for (const [to, type] of out[i]) flat.push(['property', 'weak'].indexOf(type), 1, to * 5);
+  }
+  const meta = {
+    node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+    node_types: [['hidden', 'object', 'synthetic'], 'string', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [['property', 'weak'], 'string_or_number', 'node'],
+  };
+  writeFileSync(file, JSON.stringify({ snapshot: { meta, node_count: count, edge_count: flat.length / 3 }, nodes, edges: flat, strings: ['', 'x'] }));
+}
+
+describe('dominators', () => {
+  const file = join(tmpdir(), `leakprof-dominators-${process.pid}.heapsnapshot`);
+  after(() => rmSync(file, { force: true }));
+
+  test("Lengauer and Tarjan's example flowgraph, with a weak edge that must not count", async () => {
+    const names = 'RABCDEFGHIJKL';
+    const at = (c) => names.indexOf(c);
+    const edges = 'RA RB RC AD BA BD BE CF CG DL EH FI GI GJ HE HK IK JI KI KR LH'.split(' ').map(([a, b]) => [at(a), at(b)]);
+    edges.push([at('R'), at('L'), 'weak']);
+    writeGraph(file, names.length, edges);
+    const doms = computeDominators(await readSnapshot(file));
+    const idom = [...names].map((c, i) => `${c}:${names[doms.idom[i]]}`).join(' ');
+    assert.equal(idom, 'R:R A:R B:R C:R D:R E:R F:C G:C H:R I:R J:G K:R L:D');
+    assert.deepEqual([...'RCDG'].map((c) => doms.retained[at(c)]), [13, 4, 2, 2]);
+    assert.equal(doms.preorder.length, names.length);
+    assert.equal(doms.preorder[0], 0);
+    const seen = new Set();
+    for (const node of doms.preorder) {
+      assert.ok(node === 0 || seen.has(doms.idom[node]), 'a node comes after its dominator');
+      seen.add(node);
+    }
+  });
+
+  test('a chain 200,000 deep with edges back to the root: each link dominates the rest, no recursion', async () => {
+    const n = 200_000;
+    const edges = [];
+    for (let i = 0; i + 1 < n; i++) edges.push([i, i + 1]);
+    for (let i = 1; i < n; i += 1000) edges.push([i, 0]);
+    edges.push([0, n - 1, 'weak']);
+    writeGraph(file, n, edges);
+    const doms = computeDominators(await readSnapshot(file));
+    for (let i = 1; i < n; i += 997) assert.equal(doms.idom[i], i - 1);
+    assert.equal(doms.retained[1], n - 1);
+    assert.equal(doms.retained[0], n);
+  });
+
+  test('an unreached node has no dominator', async () => {
+    writeGraph(file, 3, [[0, 1], [2, 1]]);
+    const doms = computeDominators(await readSnapshot(file));
+    assert.deepEqual([...doms.idom], [0, 0, NO_DOMINATOR]);
+    assert.deepEqual([...doms.retained], [2, 1, 0]);
+  });
+});
+
+describe('retainer path folding', () => {
+  const step = (edge, node, edgeType = 'property') => ({ edge, edgeType, node, nodeType: 'object', id: 1 });
+
+  test('repeated steps and repeated pairs are told once with a count; the last step stays apart', () => {
+    const steps = [step('', '(GC roots)', ''), step('list', 'List'), ...Array.from({ length: 10 }, () => step('next', 'Node')), step('a', 'P'), step('b', 'Q'), step('a', 'P'), step('b', 'Q'), step('a', 'P'), step('b', 'Q'), step('next', 'Node'), step('next', 'Node')];
+    const folded = foldRepeats(steps);
+    assert.equal(renderPath(folded), '(GC roots) → .list: List → .next: Node ×10 → (.a: P → .b: Q) ×3 → .next: Node → .next: Node');
+    assert.equal(renderPath(foldRepeats(steps.slice(0, 4))), '(GC roots) → .list: List → .next: Node → .next: Node');
+  });
+
+  test('a long path keeps both ends and says how many steps it left out', () => {
+    const steps = Array.from({ length: 40 }, (_, i) => step(`p${i}`, `N${i}`));
+    const capped = capPath(foldRepeats(steps));
+    assert.equal(capped.length, MAX_PATH_STEPS);
+    assert.equal(capped[0].node, 'N0');
+    assert.equal(capped.at(-1).node, 'N39');
+    const gap = capped.find((s) => s.edgeType === 'omitted');
+    assert.equal(gap.omitted, 40 - (MAX_PATH_STEPS - 1));
+    assert.match(renderPath(capped), /\.p4: N4 → … 27 more steps … → \.p32: N32 → /);
   });
 });

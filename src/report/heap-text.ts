@@ -26,7 +26,7 @@ export function renderHeapLeaks(report: HeapLeakReport, paint: ChalkInstance = p
 function renderGroup(g: HeapLeakGroup, snapshots: number, c: ChalkInstance): string {
   const size = `${formatBytes(g.selfBytes)} own${g.retainedBytes !== undefined ? `, ${formatBytes(g.retainedBytes)} retained` : ''}`;
   const growth = `(${g.countsBySnapshot.join(' → ')} across the ${snapshots} snapshots)`;
-  const lines = [`${c.bold(String(g.count))} @ ${c.cyan(g.name)} ${g.nodeType} ${size} ${c.dim(growth)}`];
+  const lines = [`${c.bold(g.count.toLocaleString('en-US'))} @ ${c.cyan(g.name)} ${g.nodeType}${shapeOf(g)} ${size} ${c.dim(growth)}`];
   if (g.retainerPath.length > 0) lines.push(`#\theld by: ${renderPath(g.retainerPath)}`);
   else lines.push(c.dim('#\theld by: (no strong path from a GC root found)'));
   if (g.location) lines.push(`#\t${g.nodeType === 'closure' ? 'code' : 'constructor'} at ${g.location.file}:${g.location.line}:${g.location.column}`);
@@ -34,21 +34,42 @@ function renderGroup(g: HeapLeakGroup, snapshots: number, c: ChalkInstance): str
   return lines.join('\n');
 }
 
-/** `(GC roots) → (module scope) app.mjs → registry: Registry → .channels: Map → ChannelEntry`. */
+/** ` in a chain through .next`, ` in one Map`: how the group's objects are held together. */
+function shapeOf(g: HeapLeakGroup): string {
+  const parts: string[] = [];
+  if (g.chain) parts.push(`in a chain through ${/^[A-Za-z_$][\w$]*$/.test(g.chain.edge) ? `.${g.chain.edge}` : `[${JSON.stringify(g.chain.edge)}]`}`);
+  if (g.collection) parts.push(`in one ${g.collection.name}`);
+  return parts.length > 0 ? ` ${parts.join(', ')}` : '';
+}
+
+/**
+ * `(GC roots) → (module scope) app.mjs → registry: Registry → .channels: Map → ChannelEntry`;
+ * a chain's repeated steps once with their count (`→ .next: Node ×59,999 →`).
+ */
 export function renderPath(steps: HeapPathStep[]): string {
-  return steps
-    .map((s, k) => {
-      if (k === 0 || !s.edge) return s.node;
-      switch (s.edgeType) {
-        case 'context':
-          return `${s.edge}: ${s.node}`;
-        case 'property':
-          return /^[A-Za-z_$][\w$]*$/.test(s.edge) ? `.${s.edge}: ${s.node}` : `[${JSON.stringify(s.edge)}]: ${s.node}`;
-        case 'element':
-          return `${s.edge}: ${s.node}`;
-        default:
-          return s.node;
-      }
-    })
-    .join(' → ');
+  const out: string[] = [];
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
+    const span = s.repeat === undefined ? 1 : (s.span ?? 1);
+    const told = steps.slice(k, k + span).map((step, j) => renderStep(step, k + j === 0));
+    if (s.repeat === undefined) out.push(told[0]!);
+    else out.push(span === 1 ? `${told[0]} ×${s.repeat.toLocaleString('en-US')}` : `(${told.join(' → ')}) ×${s.repeat.toLocaleString('en-US')}`);
+    k += span - 1;
+  }
+  return out.join(' → ');
+}
+
+function renderStep(s: HeapPathStep, first: boolean): string {
+  if (s.edgeType === 'omitted') return `… ${(s.omitted ?? 0).toLocaleString('en-US')} more steps …`;
+  if (first || !s.edge) return s.node;
+  switch (s.edgeType) {
+    case 'context':
+      return `${s.edge}: ${s.node}`;
+    case 'property':
+      return /^[A-Za-z_$][\w$]*$/.test(s.edge) ? `.${s.edge}: ${s.node}` : `[${JSON.stringify(s.edge)}]: ${s.node}`;
+    case 'element':
+      return `${s.edge}: ${s.node}`;
+    default:
+      return s.node;
+  }
 }

@@ -95,11 +95,18 @@ export interface HeapLeakGroup {
   name: string;
   /** V8's node type: object, closure, array, string, code, hidden, … */
   nodeType: string;
-  /** Objects of the group in the leak set, and the sum of their own sizes. */
+  /**
+   * Objects of the group in the leak set, and the sum of their own sizes: those no other leaked
+   * object holds alone, and the ones of the same kind they hold (the rest of a chain).
+   */
   count: number;
   selfBytes: number;
   /** What freeing them would free (dominator tree), when computed. */
   retainedBytes?: number;
+  /** Most of the group is one chain: each object holds the next through this edge (`next`). */
+  chain?: { edge: string };
+  /** Every object of the group (or of its chains' heads) sits in this one collection or object (`Map`, `Array`, `Registry`). */
+  collection?: { name: string; id: number };
   /** Objects with this name in each snapshot, in snapshot order: how the group grew. */
   countsBySnapshot: number[];
   /** The shortest path from a GC root to one object of the group, root first: who holds them. */
@@ -119,6 +126,11 @@ export interface HeapPathStep {
   node: string;
   nodeType: string;
   id: number;
+  /** This step, with the `span - 1` steps after it, repeats this many times in a row on the path (a chain's `.next`): told once. */
+  repeat?: number;
+  span?: number;
+  /** A placeholder for this many steps left out of a long path (edgeType `omitted`). */
+  omitted?: number;
 }
 
 export interface ProfileReport {

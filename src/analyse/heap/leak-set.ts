@@ -8,9 +8,9 @@
 import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
-import { leakprofObjects, NodeNamer, retainerPath, shortestPaths } from './retainer-paths.js';
+import { leakprofObjects, NodeNamer, retainerPath, shortestPaths, type ShortestPaths } from './retainer-paths.js';
 import { checkSnapshotFiles, checkSnapshotPair } from './snapshot-order.js';
-import { kindKey, readSnapshot, readSnapshotIds, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
+import { kindKey, readSnapshot, readSnapshotIds, VALUE_TYPES, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
   file: string;
@@ -36,6 +36,7 @@ export interface FindHeapLeaksOptions {
 const INTERNAL_TYPES = new Set(['hidden', 'code', 'synthetic', 'object shape', 'array', 'number']);
 const INTERNAL_NAMES = new Set(['(system)', '(compiled code)', '(Internalized strings)', '(External strings)']);
 const EXAMPLES = 5;
+const NONE = NO_DOMINATOR;
 /** Edges of Node's private symbols (`<symbol node:source_map_data_private_symbol>`): what hangs there is Node's bookkeeping. */
 const RUNTIME_EDGE = /^<symbol node:\w*private_symbol>$/;
 
@@ -79,8 +80,8 @@ export async function findHeapLeaks(snapshots: HeapSnapshotInput[], options: Fin
     notes.push(`retained sizes left out: ${(error as Error).message}`);
   }
 
-  const { groups, folded, shrunk } = groupLeaks(s3, leak, doms, namer, [s1, s2], paths.rank);
-  if (folded > 0) notes.push(`${folded} leaked object(s) held only through other leaked objects are counted in those objects' retained size, not as groups of their own`);
+  const { groups, folded, shrunk } = groupLeaks(s3, leak, doms, namer, [s1, s2], paths);
+  if (folded > 0) notes.push(`${folded} leaked object(s) of other kinds held only through leaked objects are counted in those objects' retained size, not as groups of their own`);
   if (shrunk > 0) notes.push(`${shrunk} group(s) left out: no more of their kind in the last snapshot than in the first`);
   groups.sort((x, y) => size(y.group) - size(x.group) || y.group.count - x.group.count);
   const shown: typeof groups = [];
@@ -173,59 +174,142 @@ function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uin
 
 interface Building {
   group: HeapLeakGroup;
-  /** The member closest to a root: the one whose path is shown. */
+  /** kindKey() of the group, and its number from kindCode(). */
+  key: string;
+  code: number;
+  /** The member whose path is shown: the head of the longest chain, else the one closest to a root. */
   node: number;
   rank: number;
+  members: number;
+  /** Members held one by the next (the rest of a chain), and the edges that hold them, sampled. */
+  chained: number;
+  chainEdges: Map<string, number>;
+  /** The one object every head sits in, NONE once two differ. */
+  holder: number;
+  heads: number;
 }
 
+/** Chain members whose holding edge is looked at, per group. */
+const CHAIN_SAMPLE = 256;
+
+/**
+ * Leaked objects grouped by kind. An object that another leaked object holds alone (its dominator
+ * tree has a leaked object above it) is not a group of its own: it is in that object's retained
+ * size, and it counts in its group when it is of the same kind — the rest of a chain, so that a
+ * list of 60,000 nodes is 60,000 nodes, held through one edge, not one node holding the rest.
+ */
 function groupLeaks(
   s3: HeapSnapshot,
   leak: number[],
   doms: Dominators | undefined,
   namer: NodeNamer,
   earlier: SnapshotIds[],
-  rank: Uint32Array,
+  paths: ShortestPaths,
 ): { groups: Building[]; folded: number; shrunk: number } {
-  const member = new Uint8Array(s3.nodeCount);
+  const n = s3.nodeCount;
+  const member = new Uint8Array(n);
   for (const node of leak) member[node] = 1;
-  const byKind = new Map<string, Building>();
-  let folded = 0;
-  const held = doms ? new HeldByLeaked(doms.idom, member) : undefined;
-  for (const node of leak) {
-    if (held?.test(node)) {
-      folded++;
-      continue;
+  // top[x]: the outermost leaked object among x's dominators, x included; NONE when there is none.
+  let top: Uint32Array | undefined;
+  if (doms) {
+    top = new Uint32Array(n).fill(NO_DOMINATOR);
+    for (const node of doms.preorder) {
+      const d = doms.idom[node]!;
+      const up = d === node ? NO_DOMINATOR : top[d]!;
+      top[node] = up !== NO_DOMINATOR ? up : member[node] ? node : NO_DOMINATOR;
     }
-    const type = s3.typeOf(node);
-    const key = kindKey(type, s3.nameOf(node));
-    let b = byKind.get(key);
+  }
+  const kindOf = kindCode(s3);
+  const byKind = new Map<number, Building>();
+  /** Heads that hold members of their own kind: how many they hold. */
+  const chainOf = new Map<number, number>();
+  // Heads first: the objects no other leaked object holds alone.
+  for (const node of leak) {
+    // (A node the dominator search did not reach, NONE, is a head of its own.)
+    if (top && top[node] !== node && top[node] !== NONE) continue;
+    const code = kindOf(node);
+    let b = byKind.get(code);
     if (!b) {
-      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, node, rank: Number.MAX_SAFE_INTEGER };
+      const type = s3.typeOf(node);
+      const key = kindKey(type, s3.nameOf(node));
+      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
       if (doms) b.group.retainedBytes = 0;
-      byKind.set(key, b);
+      byKind.set(code, b);
+    }
+    const rank = paths.rank[node]!;
+    if (rank < b.rank) {
+      b.rank = rank;
+      b.node = node;
+      b.members = 1;
     }
     const g = b.group;
-    if (rank[node]! < b.rank) {
-      b.rank = rank[node]!;
-      b.node = node;
-    }
     g.count++;
     g.selfBytes += s3.nodeSelfSize[node]!;
     if (doms) g.retainedBytes! += doms.retained[node]!;
     if (g.examples.length < EXAMPLES) g.examples.push(s3.nodeId[node]!);
+    const holder = holderOf(s3, paths, node);
+    if (b.heads++ === 0) b.holder = holder;
+    else if (b.holder !== holder) b.holder = NONE;
   }
-  // Counts of each kind in the last snapshot, for the groups only.
-  const lastCounts = new Map<string, number>();
-  for (const key of byKind.keys()) lastCounts.set(key, 0);
+  // The rest: of the same kind as their head (a chain's members) they count in its group; else they are in its retained size.
+  let folded = 0;
+  if (top) {
+    for (const node of leak) {
+      const head = top[node]!;
+      if (head === node || head === NONE) continue;
+      const code = kindOf(node);
+      const b = byKind.get(kindOf(head))!;
+      if (code !== b.code) {
+        folded++;
+        continue;
+      }
+      b.group.count++;
+      b.group.selfBytes += s3.nodeSelfSize[node]!;
+      if (b.group.examples.length < EXAMPLES) b.group.examples.push(s3.nodeId[node]!);
+      b.chained++;
+      chainOf.set(head, (chainOf.get(head) ?? 1) + 1);
+      if (b.chained <= CHAIN_SAMPLE) {
+        const from = paths.parent[node]!;
+        if (from !== NONE && kindOf(from) === code) {
+          const edge = s3.edgeNameOf(paths.parentEdge[node]!);
+          b.chainEdges.set(edge, (b.chainEdges.get(edge) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  // The member shown: the head of the longest chain, then the one closest to a root.
+  for (const [head, members] of chainOf) {
+    const b = byKind.get(kindOf(head))!;
+    const rank = paths.rank[head]!;
+    if (members > b.members || (members === b.members && rank < b.rank)) {
+      b.members = members;
+      b.rank = rank;
+      b.node = head;
+    }
+  }
+  for (const b of byKind.values()) describeShape(s3, namer, kindOf, b);
+  // Counts of each kind in the last snapshot, for the groups only: names that no group has are passed over by their index.
+  const lastCounts = new Map<number, number>();
+  const wantedName = new Uint8Array(s3.strings.length);
+  const wantedType = new Uint8Array(s3.nodeTypes.length);
+  for (const b of byKind.values()) {
+    lastCounts.set(b.code, 0);
+    wantedType[s3.nodeType[b.node]!] = 1;
+    wantedName[s3.nodeName[b.node]!] = 1;
+  }
+  const valueType = s3.nodeTypes.map((t) => VALUE_TYPES.has(t));
   for (let i = 0; i < s3.nodeCount; i++) {
-    const key = kindKey(s3.typeOf(i), s3.nameOf(i));
-    const c = lastCounts.get(key);
-    if (c !== undefined) lastCounts.set(key, c + 1);
+    const t = s3.nodeType[i]!;
+    if (!wantedType[t] || (!valueType[t] && !wantedName[s3.nodeName[i]!])) continue;
+    const code = kindOf(i);
+    const c = lastCounts.get(code);
+    if (c !== undefined) lastCounts.set(code, c + 1);
   }
   const groups: Building[] = [];
   let shrunk = 0;
-  for (const [key, b] of byKind) {
-    b.group.countsBySnapshot = [...earlier.map((s) => s.kinds.get(key) ?? 0), lastCounts.get(key) ?? 0];
+  for (const b of byKind.values()) {
+    const key = b.key;
+    b.group.countsBySnapshot = [...earlier.map((s) => s.kinds.get(key) ?? 0), lastCounts.get(b.code) ?? 0];
     // memlab's set holds objects that churn too (a cache that replaces its entries): a kind
     // that is no more numerous at the end than at the start did not grow, so it is left out.
     if (b.group.countsBySnapshot[2]! <= b.group.countsBySnapshot[0]!) {
@@ -237,44 +321,53 @@ function groupLeaks(
   return { groups, folded, shrunk };
 }
 
-/**
- * For each node, whether a leaked object is among its dominators (it is kept alive only through
- * leaked objects). Answers are remembered for every node a walk passes, so the whole set costs
- * one pass up the dominator tree however deep it is (a leaked linked list, say).
- */
-class HeldByLeaked {
-  /** 0 not known yet, 1 held by a leaked object, 2 not. */
-  private readonly state: Uint8Array;
-  private readonly walk: number[] = [];
-
-  constructor(
-    private readonly idom: Uint32Array,
-    private readonly member: Uint8Array,
-  ) {
-    this.state = new Uint8Array(idom.length);
-  }
-
-  test(node: number): boolean {
-    const { idom, member, state, walk } = this;
-    walk.length = 0;
-    let at = idom[node]!;
-    let answer = 2;
-    while (at !== NO_DOMINATOR) {
-      if (member[at]) {
-        answer = 1;
-        break;
-      }
-      if (state[at]) {
-        answer = state[at]!;
-        break;
-      }
-      walk.push(at);
-      const next = idom[at]!;
-      if (next === at) break;
-      at = next;
+/** A chain when most of the group is held one by the next through one edge; a collection when every head sits in one object. */
+function describeShape(s3: HeapSnapshot, namer: NodeNamer, kindOf: (node: number) => number, b: Building): void {
+  if (b.chained > b.heads) {
+    let best = '';
+    let most = 0;
+    let sampled = 0;
+    for (const [edge, count] of b.chainEdges) {
+      sampled += count;
+      if (count > most) [best, most] = [edge, count];
     }
-    // Every node passed on the way up (none of them leaked) has the same answer.
-    for (const n of walk) state[n] = answer;
-    return answer === 1;
+    if (most * 2 > sampled) b.group.chain = { edge: best };
   }
+  // The heads' one holder, unless it is of their own kind (where a chain goes on from older members).
+  if (b.heads >= 2 && b.holder !== NONE && kindOf(b.holder) !== b.code) {
+    const name = namer.pathName(b.holder);
+    if (name) b.group.collection = { name, id: s3.nodeId[b.holder]! };
+  }
+}
+
+/**
+ * A node's kind as a number, without a string per node: kindKey()'s (type, name) from their
+ * indexes (V8 writes each string once, so one name is one index), the type alone for values.
+ */
+function kindCode(s3: HeapSnapshot): (node: number) => number {
+  const valueType = s3.nodeTypes.map((t) => VALUE_TYPES.has(t));
+  const types = s3.nodeTypes.length;
+  return (node) => {
+    const t = s3.nodeType[node]!;
+    return valueType[t] ? -1 - t : s3.nodeName[node]! * types + t;
+  };
+}
+
+/** What holds a node on its shortest path, V8's plumbing (a Map's table, an array's elements) passed over. */
+function holderOf(s3: HeapSnapshot, paths: ShortestPaths, node: number): number {
+  let at = paths.parent[node]!;
+  for (let guard = 0; at !== NONE && guard < 8; guard++) {
+    if (!isPlumbing(s3, at)) return at;
+    const up = paths.parent[at]!;
+    if (up === at) return NONE;
+    at = up;
+  }
+  return NONE;
+}
+
+function isPlumbing(s3: HeapSnapshot, node: number): boolean {
+  const type = s3.typeOf(node);
+  if (type === 'hidden' || type === 'code' || type === 'array' || type === 'object shape' || type === 'number') return true;
+  const name = s3.nameOf(node);
+  return name.startsWith('system / ') && name !== 'system / Context' && name !== 'system / SourceTextModule';
 }

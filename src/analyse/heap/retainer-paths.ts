@@ -119,7 +119,8 @@ export function shortestPaths(snap: HeapSnapshot, root = 0, own?: Uint8Array): S
 function rawPath(paths: ShortestPaths, node: number, root = 0): number[] {
   const path: number[] = [];
   let at = node;
-  for (let guard = 0; at !== root && at !== NONE && guard < 100_000; guard++) {
+  // Parents form a tree (breadth-first order): the walk ends at the root however long the path.
+  for (let guard = 0; at !== root && at !== NONE && guard < paths.parent.length; guard++) {
     path.push(at);
     at = paths.parent[at]!;
   }
@@ -308,5 +309,64 @@ export function retainerPath(snap: HeapSnapshot, paths: ShortestPaths, namer: No
     }
   }
   if (scope > 1) steps.splice(1, scope - 1);
-  return steps;
+  return capPath(foldRepeats(steps));
+}
+
+/** Runs shorter than this are told in full. */
+const MIN_REPEAT = 3;
+/** Longest repeated block folded: `.next: Node`, or `.next: Node → .value: Item` (2), … */
+const MAX_SPAN = 3;
+/** Longest path told, after folding; the middle of a longer one is left out. */
+export const MAX_PATH_STEPS = 14;
+const HEAD_STEPS = 5;
+
+const sameStep = (a: HeapPathStep, b: HeapPathStep) => a.edge === b.edge && a.edgeType === b.edgeType && a.node === b.node;
+
+/**
+ * Repeated steps told once with a count: a chain of 60,000 nodes is `.next: Node ×59,999`, not
+ * 60,000 steps. The last step (the leaked object itself) stays apart, so the path ends on it.
+ */
+export function foldRepeats(steps: HeapPathStep[]): HeapPathStep[] {
+  const out: HeapPathStep[] = [];
+  const end = steps.length - 1;
+  let i = 0;
+  while (i < end) {
+    let bestSpan = 0;
+    let bestReps = 0;
+    for (let span = 1; span <= MAX_SPAN && i + 2 * span <= end; span++) {
+      let reps = 1;
+      while (i + (reps + 1) * span <= end) {
+        let k = 0;
+        while (k < span && sameStep(steps[i + k]!, steps[i + reps * span + k]!)) k++;
+        if (k < span) break;
+        reps++;
+      }
+      if (reps >= MIN_REPEAT && reps * span > bestReps * bestSpan) {
+        bestSpan = span;
+        bestReps = reps;
+      }
+    }
+    if (bestReps === 0) {
+      out.push(steps[i++]!);
+      continue;
+    }
+    out.push(bestSpan === 1 ? { ...steps[i]!, repeat: bestReps } : { ...steps[i]!, repeat: bestReps, span: bestSpan });
+    for (let k = 1; k < bestSpan; k++) out.push(steps[i + k]!);
+    i += bestReps * bestSpan;
+  }
+  if (end >= 0) out.push(steps[end]!);
+  return out;
+}
+
+/** At most MAX_PATH_STEPS steps: the root end and the object's end, one `omitted` step between. */
+export function capPath(steps: HeapPathStep[]): HeapPathStep[] {
+  if (steps.length <= MAX_PATH_STEPS) return steps;
+  // Kept: steps[0, head) and steps[tailStart, length), never cutting a folded block in two.
+  let head = HEAD_STEPS;
+  let tailStart = steps.length - (MAX_PATH_STEPS - HEAD_STEPS - 1);
+  for (let k = head - 1; k >= Math.max(0, head - MAX_SPAN); k--) if (k + (steps[k]!.span ?? 1) > head) head = k;
+  for (let k = tailStart - 1; k >= Math.max(head, tailStart - MAX_SPAN); k--) if (k + (steps[k]!.span ?? 1) > tailStart) tailStart = k + steps[k]!.span!;
+  const omitted = tailStart - head;
+  const gap: HeapPathStep = { edge: '', edgeType: 'omitted', node: `… ${omitted} steps …`, nodeType: '', id: 0, omitted };
+  return [...steps.slice(0, head), gap, ...steps.slice(tailStart)];
 }
