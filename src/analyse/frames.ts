@@ -1,10 +1,9 @@
 /** Frames as a report shows them: classified (user, node, dependency, leakprof) and with paths relative to the working directory. */
-import { relative, sep } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { frameOwner } from '../collect/frame-owner.js';
 import type { WireFrame } from '../transport/messages.js';
 import type { FrameReport } from '../report/schema.js';
-
-const LEAKPROF_DIST = fileURLToPath(new URL('../', import.meta.url));
 
 export function toPath(file: string): string {
   if (file.startsWith('file://')) {
@@ -17,12 +16,9 @@ export function toPath(file: string): string {
   return file;
 }
 
+/** Whose frame this is: one answer, in ../collect/frame-owner.ts, for the collector and the report. */
 export function frameKind(file: string): FrameReport['kind'] {
-  if (file.startsWith('node:')) return 'node';
-  const path = toPath(file);
-  if (path.startsWith(LEAKPROF_DIST + 'collect') || path.startsWith(LEAKPROF_DIST + 'transport')) return 'leakprof';
-  if (path.includes(`${sep}node_modules${sep}`)) return 'dependency';
-  return 'user';
+  return frameOwner(file);
 }
 
 export function displayPath(file: string, cwd: string): string {
