@@ -137,6 +137,17 @@ describe('source lines through maps a transform keeps itself', { concurrency: tr
     });
   }
 
+  test('a tsc build run as it is (its .js names its .map file; no --enable-source-maps): the .ts line and its text', async () => {
+    const file = `${DIR}/poller.ts`;
+    const { report, code } = await runLeakprof(['--', process.execPath, `${DIR}/built/poller.js`]);
+    assert.equal(code, 0);
+    const proc = runnerOf(report, `${DIR}/built/poller.js`);
+    const intervals = leaks(proc).filter((g) => g.type === 'Timeout');
+    assert.equal(intervals.length, 1, describeGroups(handleGroups(proc)));
+    assert.equal(location(intervals[0]), at(file, 'LEAK'));
+    assert.equal(intervals[0].source, 'return setInterval(() => onTick(++count), everyMs); // LEAK');
+  });
+
   test('jest with babel-jest: the test file\'s line and its text, no leakprof frame (also with --enable-source-maps)', async () => {
     const file = 'fixtures/suites/jest-babel/leaky.test.js';
     for (const env of [undefined, SOURCE_MAPS]) {

@@ -15,8 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { findSourceMap, SourceMap } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import Module, { findSourceMap, type SourceMap } from 'node:module';
+import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WireFrame } from '../transport/messages.js';
 import { isOwnFile } from './frame-owner.js';
@@ -74,13 +74,75 @@ function commentedMap(file: string): SourceMap | null {
   } catch {
     return null;
   }
-  if (!scripts.has(path)) lookAtScripts();
-  const url = scripts.get(path);
+  let url: string | undefined;
+  if (mayBeRewritten(path)) {
+    if (!scripts.has(path)) lookAtScripts();
+    url = scripts.get(path);
+  } else {
+    // Compiled as it is on disk: its own comment is the one V8 read.
+    url = commentOf(path);
+  }
   if (!url) return null;
   try {
     return sourceMapFor(path, mapText(url, path));
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether the code V8 compiled for `path` may differ from the file on disk: a require hook
+ * replaced Node's own loader for its extension (nyc, @babel/register, ts-node, pirates), Node
+ * has no loader for it (`.ts` through a loader), or the process runs with loader hooks
+ * (`--import`, `--loader`: they may transform ES modules). Only then is the inspector asked,
+ * whose first use costs tens of milliseconds; when unsure, it is asked.
+ */
+function mayBeRewritten(path: string): boolean {
+  const ext = extname(path);
+  if (ext !== '.mjs') {
+    const handler = (Module as unknown as { _extensions?: Record<string, unknown> })._extensions?.[ext];
+    if (typeof handler !== 'function' || !isNodesOwnLoader(handler)) return true;
+  }
+  return loaderFlags();
+}
+
+const nodesOwn = new WeakMap<object, boolean>();
+
+/** Node's own `.js`/`.cjs` loader (20, 22, 24), told by its source: a hook in its place wraps it. */
+function isNodesOwnLoader(handler: Function): boolean {
+  let own = nodesOwn.get(handler);
+  if (own === undefined) {
+    own = Function.prototype.toString.call(handler).includes('let format, pkg;');
+    nodesOwn.set(handler, own);
+  }
+  return own;
+}
+
+let loaders: boolean | undefined;
+
+function loaderFlags(): boolean {
+  if (loaders === undefined) {
+    const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+    loaders = args.some((arg, i) => {
+      if (/^--(experimental-)?loader\b/.test(arg)) return true;
+      if (!arg.startsWith('--import')) return false;
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (args[i + 1] ?? '');
+      return !isOwnFile(value.replace(/^["']|["']$/g, ''));
+    });
+  }
+  return loaders;
+}
+
+/** The last `//# sourceMappingURL=` of the file on disk, if any. */
+function commentOf(path: string): string | undefined {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const at = text.lastIndexOf('//# sourceMappingURL=');
+    if (at < 0) return undefined;
+    const url = text.slice(at + '//# sourceMappingURL='.length).split(/\s/, 1)[0];
+    return url || undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -108,8 +170,9 @@ function lookAtScripts(): void {
     session.connect();
     session.on('Debugger.scriptParsed', (message: { params: { url?: string; sourceMapURL?: string } }) => {
       const { url, sourceMapURL } = message.params;
-      // The inspector names CommonJS files by URL too (`file:///…`), where their frames have the path.
+      // The inspector names CommonJS files by URL too (`file:///…`), where their frames have the path; a vm script keeps its filename.
       if (url?.startsWith('file://')) scripts.set(fileURLToPath(url), sourceMapURL ?? '');
+      else if (url?.startsWith('/')) scripts.set(url, sourceMapURL ?? '');
     });
     session.post('Debugger.enable');
     session.post('Debugger.disable');
