@@ -162,6 +162,19 @@ describe('source lines through maps a transform keeps itself', { concurrency: tr
       assertNoOwnFrames(report);
     }
   });
+
+  test('vitest (its own inline maps) with --enable-source-maps: the test file\'s line and its text, no leakprof frame', async () => {
+    const file = 'fixtures/suites/vitest/leaky.test.mjs';
+    const { code, verdict, report } = await check(['node_modules/.bin/vitest', 'run', '-c', 'fixtures/suites/vitest/vitest.config.mjs', file], SOURCE_MAPS);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      verdict.violations.map((v) => [v.test, `${v.location?.file}:${v.location?.line}`]),
+      [['server > reconnects', at(file, 'LEAK')]],
+    );
+    const groups = report.processes.flatMap((p) => handleGroups(p)).filter((g) => g.top?.file === file);
+    assert.equal(groups[0]?.source, 'const server = createServer().listen(0); // LEAK');
+    assertNoOwnFrames(report);
+  });
 });
 
 /** `node <args>` bare, in the repository: its stdout. */
