@@ -1,14 +1,14 @@
 /**
  * Frames as a report shows them: classified (user, node, dependency, leakprof) and with paths
- * relative to the working directory. The one answer to "is this frame the user's code?", and
- * to "is this the test runner's or the package manager's own?" (toolOf, toolOwner).
+ * relative to the working directory. Whose frame it is comes from ../collect/frame-owner.ts (one
+ * answer for the collector and the report); this module adds "is this the test runner's or the
+ * package manager's own?" (toolOf, toolOwner).
  */
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { frameOwner, PACKAGE_MANAGER_FILE } from '../collect/frame-owner.js';
 import type { WireFrame } from '../transport/messages.js';
 import type { FrameReport } from '../report/schema.js';
-
-const LEAKPROF_DIST = fileURLToPath(new URL('../', import.meta.url));
 
 export function toPath(file: string): string {
   if (file.startsWith('file://')) {
@@ -21,14 +21,9 @@ export function toPath(file: string): string {
   return file;
 }
 
+/** Whose frame this is: one answer, in ../collect/frame-owner.ts, for the collector and the report. */
 export function frameKind(file: string): FrameReport['kind'] {
-  if (file.startsWith('node:')) return 'node';
-  const path = toPath(file);
-  if (path.startsWith(LEAKPROF_DIST + 'collect') || path.startsWith(LEAKPROF_DIST + 'transport')) return 'leakprof';
-  if (path.includes(`${sep}node_modules${sep}`)) return 'dependency';
-  // A package manager run from corepack's cache or a checked-in yarn release: not in node_modules, still not the user's.
-  if (PACKAGE_MANAGER_FILE.test(path)) return 'dependency';
-  return 'user';
+  return frameOwner(file);
 }
 
 /** Test runners and package managers, by their packages' names (the first package on a path that is one of theirs). */
@@ -39,7 +34,6 @@ const TOOL_PACKAGES: Array<[RegExp, string]> = [
   // npm's own libraries (@npmcli/…) are under node_modules/npm/: the package manager is the first package on the path.
   [/^(npm|yarn|pnpm|corepack)$/, '$1'],
 ];
-const PACKAGE_MANAGER_FILE = /[\\/]node[\\/]corepack[\\/](?:v\d+[\\/])?(npm|yarn|pnpm)[\\/]|[\\/]\.yarn[\\/]releases[\\/]/;
 const NODE_TEST_INTERNALS = 'node:internal/test_runner/';
 
 /** The test runner or package manager whose own file this is (`vitest`, `jest`, `mocha`, `node:test`, `npm`, `yarn`, `pnpm`), if any. */

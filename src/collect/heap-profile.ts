@@ -11,7 +11,8 @@ import { Session } from 'node:inspector';
 import type { WireFrame } from '../transport/messages.js';
 import { SampleGroups } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
-import { isUserFile, type StackTable } from './stack-table.js';
+import { isOwnFile, isUserFile } from './frame-owner.js';
+import type { StackTable } from './stack-table.js';
 
 interface CallFrame {
   functionName: string;
@@ -131,5 +132,5 @@ function toFrame(frame: CallFrame): WireFrame {
 
 /** leakprof's own allocations (its tables and snapshots) are not the workload's. */
 function isOwnFrame(frame: WireFrame): boolean {
-  return frame.file !== 'node:<builtin>' && !frame.file.startsWith('node:') && !frame.file.includes('/node_modules/') && !isUserFile(frame.file);
+  return isOwnFile(frame.file);
 }

@@ -3,26 +3,9 @@
  * (no string formatting), we key them by file:line:col, and identical stacks share one
  * id. A million resources from one line cost one stored stack.
  */
-import { fileURLToPath } from 'node:url';
 import type { WireFrame } from '../transport/messages.js';
+import { isUserFile } from './frame-owner.js';
 import type { StackBoundary } from './resource-source.js';
-
-// leakprof's own collector and transport frames are never a user's frames.
-const OWN_DIRS = ['collect', 'transport'].map((d) => fileURLToPath(new URL(`../${d}/`, import.meta.url)));
-
-export function isUserFile(file: string): boolean {
-  if (file.startsWith('node:') || file.includes('/node_modules/')) return false;
-  const path = file.startsWith('file://') ? safePath(file) : file;
-  return !OWN_DIRS.some((dir) => path.startsWith(dir));
-}
-
-function safePath(url: string): string {
-  try {
-    return fileURLToPath(url);
-  } catch {
-    return url;
-  }
-}
 
 /** How deep the second look goes for a stack whose first `depth` frames are all Node's or a library's. */
 const DEEP_LIMIT = 64;

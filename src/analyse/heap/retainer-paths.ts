@@ -5,6 +5,7 @@
  */
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LEAKPROF_DIST } from '../../collect/frame-owner.js';
 import type { HeapPathStep } from '../../report/schema.js';
 import type { HeapSnapshot } from './snapshot-reader.js';
 
@@ -28,10 +29,11 @@ export interface ShortestPaths {
   own: Uint8Array;
 }
 
-/** leakprof's own code in the process it watches: everything it ships but the built-in workload (which is the program there). */
-const LEAKPROF_DIST = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Objects and closures whose code (a closure's own, an object's constructor's) is leakprof's: the roots of what is its own. */
+/**
+ * Objects and closures whose code (a closure's own, an object's constructor's) is leakprof's: the roots of what is its own.
+ * leakprof's own code is what ../../collect/frame-owner.ts says it is: everything it ships but the built-in workload.
+ */
 export function leakprofObjects(snap: HeapSnapshot, namer: NodeNamer): Uint8Array {
   const own = new Uint8Array(snap.nodeCount);
   const prefix = `${namer.displayFile(LEAKPROF_DIST.replace(/[\\/]$/, ''))}/`;

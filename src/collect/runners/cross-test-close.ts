@@ -8,7 +8,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WireFrame } from '../../transport/messages.js';
-import { isUserFile } from '../stack-table.js';
+import { isUserFile } from '../frame-owner.js';
 import { addTestNote, currentTest, sameTest, testName } from '../test-context.js';
 
 interface RecordLike {

@@ -152,8 +152,8 @@ function transformedFileMap(file: string): SourceMap | undefined {
 
 export function instrumentJest(): void {
   onRequire({
-    matches: (request) => request.includes('jest-environment-node') || request.includes('jest-environment-jsdom'),
+    matches: (file) => /[\\/]jest-environment-(node|jsdom)[\\/]build[\\/]index\.js$/.test(file),
     apply: patchEnvironment,
   });
-  onRequire({ matches: (request) => request === 'jest-runtime' || request.endsWith('/jest-runtime/build/index.js'), apply: patchRuntime });
+  onRequire({ matches: (file) => /[\\/]jest-runtime[\\/]build[\\/]index\.js$/.test(file), apply: patchRuntime });
 }
