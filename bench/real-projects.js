@@ -9,7 +9,8 @@
 //
 // Options: --name <n> (default: the folder's name), --modes bare,check,promises, --timeout <s> (per
 // run, default 900), --rounds <n> (alternated; medians, default 1), --flag <arg> (extra argument for
-// both check runs, repeatable), --logs <dir> (keep each run's output and report), --out <file>.
+// both check runs, repeatable), --logs <dir> (keep each run's output and report), --out <file>,
+// --leakprof <bin/leakprof.js> (another build of leakprof, e.g. a branch's).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,7 +18,6 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin/leakprof.js');
 const MODES = ['bare', 'check', 'promises'];
 
 function usage(message) {
@@ -28,7 +28,7 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { modes: MODES, timeout: 900, rounds: 1, flags: [], out: join(root, 'bench/results/real-projects.json') };
+  const opts = { bin: join(root, 'bin/leakprof.js'), modes: MODES, timeout: 900, rounds: 1, flags: [], out: join(root, 'bench/results/real-projects.json') };
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
   if (dash !== -1) opts.command = argv.slice(dash + 1);
@@ -47,6 +47,7 @@ function parseArgs(argv) {
     else if (key === '--flag') opts.flags.push(value);
     else if (key === '--logs') opts.logs = resolve(value);
     else if (key === '--out') opts.out = resolve(value);
+    else if (key === '--leakprof') opts.bin = resolve(value);
     else usage(`unknown option ${key}`);
   }
   for (const m of opts.modes) if (!MODES.includes(m)) usage(`unknown mode ${m} (${MODES.join(', ')})`);
@@ -84,10 +85,12 @@ function run(argv, cwd, env, timeoutS) {
         process.kill(-child.pid, 'SIGKILL');
       } catch {}
     }, timeoutS * 1000);
-    child.on('error', (err) => chunks.push(Buffer.from(`real-projects: ${err.message}\n`)));
+    let error;
+    child.on('error', (err) => (error = err.message));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      done({ code: code ?? signal, ms: Math.round(performance.now() - t0), timedOut, output: Buffer.concat(chunks).toString('utf8') });
+      if (error) console.error(`real-projects: ${argv[0]}: ${error}`);
+      done({ code: error ? null : (code ?? signal), error, ms: Math.round(performance.now() - t0), timedOut, output: Buffer.concat(chunks).toString('utf8') });
     });
   });
 }
@@ -99,6 +102,8 @@ const sum = (text, re) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1
 export function parseTests(runner, raw) {
   const text = strip(raw);
   const counts = { passed: 0, failed: 0, skipped: 0 };
+  const summary = { mocha: /^\s*\d+ (passing|failing)/m, 'node:test': /^(#|ℹ) tests \d+/m, jest: /^Tests:\s/m, vitest: /^\s*Tests\s+.*\(\d+\)\s*$/m }[runner];
+  if (!summary?.test(text)) return undefined;
   if (runner === 'mocha') {
     counts.passed = sum(text, /^\s*(\d+) passing/gm);
     counts.failed = sum(text, /^\s*(\d+) failing/gm);
@@ -150,7 +155,7 @@ async function runMode(project, mode, opts, scratch, round) {
   const out = join(scratch, `${mode}-${round}.json`);
   const flags = [...opts.flags, ...(project.flags ?? []), ...(mode === 'promises' ? ['--promises'] : [])];
   // leakprof's own --timeout comes first, so a hang still yields a report (exit 124).
-  const argv = [process.execPath, bin, 'check', '--timeout', `${Math.max(1, opts.timeout - 30)}s`, '-o', out, ...flags, '--', ...cmd];
+  const argv = [process.execPath, opts.bin, 'check', '--timeout', `${Math.max(1, opts.timeout - 30)}s`, '-o', out, ...flags, '--', ...cmd];
   const r = await run(argv, project.dir, env, opts.timeout);
   let report;
   if (existsSync(out)) {
@@ -184,12 +189,13 @@ async function runProject(project, opts) {
   // The 1-minute load average before and after: on a shared machine, other jobs only ever add time.
   const load = [loadBefore, loadavg()[0]].map((l) => Math.round(l * 10) / 10);
   const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: project.dir, encoding: 'utf8' }).stdout?.trim() || undefined;
-  const result = { project: project.name, repo: project.repo, commit, runner: project.runner, command: project.command.join(' '), dir: project.dir, note: project.note, node: process.version, date: new Date().toISOString(), rounds: opts.rounds, load };
+  const result = { project: project.name, leakprof: opts.bin, repo: project.repo, commit, runner: project.runner, command: project.command.join(' '), dir: project.dir, note: project.note, node: process.version, date: new Date().toISOString(), rounds: opts.rounds, load };
   const bareMs = runs.bare ? median(runs.bare.map((r) => r.ms)) : undefined;
   for (const mode of opts.modes) {
     const last = runs[mode].at(-1);
     const entry = {
       exitCode: last.code,
+      ...(last.error ? { error: last.error } : {}),
       timedOut: last.timedOut,
       wallMs: median(runs[mode].map((r) => r.ms)),
       tests: parseTests(project.runner, last.output),
