@@ -103,6 +103,12 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
   test('race-loser: an async function parked on a promise that can never settle is a leak at its await under --promises', () =>
     assertLeak(['node', `${F}/race-loser/leaky.mjs`], `${F}/race-loser/leaky.mjs`, 'await', { flags: ['--promises'] }));
 
+  test(
+    'unread-web-stream: a ReadableStream set as a body, never read and dropped, is clean under --promises',
+    { todo: "the stream's own start promise, unreachable once the stream is dropped, is \"promise pending\" at the `new ReadableStream()` line (seen in koa's suite, 2 runs in 3; issue 10 item 9)" },
+    () => assertClean(['node', `${F}/unread-web-stream/clean.mjs`], { flags: ['--promises'] }),
+  );
+
   const vitest = (file, flags) => check([`${ROOT}node_modules/.bin/vitest`, 'run', '-c', `${F}/vitest-after-all/vitest.config.mjs`, file], { flags });
   test(
     "vitest-after-all: work an afterAll left pending is named after the hook, not after the suite's last test",
