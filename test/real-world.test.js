@@ -65,7 +65,6 @@ async function assertLeak(command, file, type, options) {
 describe('check on patterns from real suites', { concurrency: true }, () => {
   test(
     'unconnected-socket: a socket whose lookup never answers, in a process that ends by itself, is clean',
-    { todo: 'check counts the never-connected TCPWRAP (no fd, not active) as "TCPWRAP ref" after a natural exit (issue 10 item 3)' },
     () => assertClean(['node', `${F}/unconnected-socket/clean.mjs`]),
   );
   test('unconnected-socket: a connected socket left open at process.exit() is a leak at its line', () =>
@@ -73,7 +72,6 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
 
   test(
     'tls-closed: a TLS exchange both sides closed, in a process that ends by itself, is clean',
-    { todo: 'check counts both closed TLS sockets as "TLSWRAP pending" (issue 10 item 2)' },
     () => assertClean(['node', `${F}/tls-closed/clean.mjs`]),
   );
   test('tls-closed: a TLS connection still up at process.exit() is a leak at its line', () =>
@@ -81,13 +79,11 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
 
   test(
     'blob-read-fails: a file Blob read that rejected and was handled, in a process that ends by itself, is clean',
-    { todo: 'check counts the finished read as "BLOBREADER active" after a natural exit (issue 10 item 3)' },
     () => assertClean(['node', `${F}/blob-read-fails/clean.mjs`]),
   );
 
   test(
     'npm-script-fails: `check -- npm test` on a failing script that leaves nothing open gives the script\'s exit code and no leak',
-    { todo: "npm's own FILEHANDLECLOSEREQ (created in npm's @npmcli/package-json) is a violation when the script fails (issue 10 item 6)" },
     async () => {
       const { code, verdict, stderr } = await check(['npm', 'test'], { cwd: join(ROOT, F, 'npm-script-fails') });
       assert.equal(code, 3, stderr);
@@ -105,7 +101,6 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
 
   test(
     'unread-web-stream: a ReadableStream set as a body, never read and dropped, is clean under --promises',
-    { todo: "the stream's own start promise, unreachable once the stream is dropped, is \"promise pending\" at the `new ReadableStream()` line (seen in koa's suite, 2 runs in 3; issue 10 item 9)" },
     () => assertClean(['node', `${F}/unread-web-stream/clean.mjs`], { flags: ['--promises'] }),
   );
 
@@ -136,7 +131,6 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
   });
   test(
     "vitest-after-all: nothing of vitest's own is flagged when it ends the worker",
-    { todo: "now and then (seen on Node 24) vitest's own 100 ms timer (@vitest/runner) is a violation, blamed on a test of the file (issue 10 item 4)" },
     async () => {
       const { verdict } = await vitest('leaky.test.mjs', []);
       const runners = verdict.violations.filter((v) => at(v).includes('node_modules/'));

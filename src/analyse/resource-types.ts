@@ -66,6 +66,20 @@ export function hintFor(type: string, label: string, state?: string): string | u
   return TYPES[type]?.hint;
 }
 
+/**
+ * Kinds that hold something of the system's while they are open — a file descriptor, a port, a
+ * peer, a process or thread, an armed timer: what can still be a leak in a process that ended by
+ * itself. Anything else (a request, a Blob read, a type leakprof does not know) held nothing then.
+ */
+const HOLDING = new Set([
+  'Timeout', 'TCPWRAP', 'TLSWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'UDPWRAP', 'PROCESSWRAP',
+  'WORKER', 'MESSAGEPORT', 'FSEVENTWRAP', 'STATWATCHER', 'SIGNALWRAP', 'FILEHANDLE', 'TTYWRAP',
+]);
+
+export function holdsSomething(type: string): boolean {
+  return HOLDING.has(type);
+}
+
 /** Reverse of nodeNameOf, for names only Node reports. */
 export function typeOfNodeName(name: string): string | undefined {
   for (const [type, info] of Object.entries(TYPES)) if (info.nodeName === name) return type;

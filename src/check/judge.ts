@@ -11,6 +11,7 @@ import { locate, locationText, testOf } from './group-location.js';
 import { ignoredBy } from './ignore-rules.js';
 import { limitFor, type CheckPolicy } from './policy.js';
 import { UNOPENED } from '../transport/messages.js';
+import { holdsSomething } from '../analyse/resource-types.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;
@@ -165,6 +166,9 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
     // Requests (fs, dns, connect, write) have no ref of their own: 'pending' is their state.
     if (exited && group.state === 'pending') {
       return { why: 'exited', reason: `a request still in flight when the process ${exitedHow(proc)}: it completes by itself, there is nothing to close` };
+    }
+    if (exited && !holdsSomething(group.type)) {
+      return { why: 'holds-nothing', reason: `${group.type} holds no file descriptor, port, peer or armed timer: in a process that ${exitedHow(proc)} it kept nothing open` };
     }
     return undefined;
   }
