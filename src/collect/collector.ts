@@ -1,10 +1,12 @@
 /**
  * The collector of one process: the resource table, its stacks, and the snapshots it
- * writes to the spool at exit, on request (a signal from leakprof), on SIGINT/SIGTERM,
- * and as a heartbeat so a blocked process still leaves its last state behind.
+ * writes to the spool at exit, on request (leakprof's requests file, polled by the heartbeat),
+ * and as a heartbeat so a blocked or killed process still leaves its last state behind.
  */
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
+import { getHeapStatistics } from 'node:v8';
+import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { forceGc } from './force-gc.js';
 import { MemorySeries } from './memory-series.js';
@@ -95,7 +97,13 @@ export class Collector {
   }
 }
 
-/** Wires a collector to the spool and to the process's lifecycle. Called once, from the preload. */
+/**
+ * Wires a collector to the spool and to the process's lifecycle. Called once, from the preload.
+ * It listens to no signal: the workload's signals keep their default actions and its own
+ * handlers. Leakprof asks for snapshots through the spool (polled by the heartbeat), and asks
+ * once more before it forwards a signal; a process killed without answering (Ctrl-C at a
+ * terminal, SIGKILL, out of memory) is reported from its last heartbeat, marked as such.
+ */
 export function attachToSpool(config: CollectorConfig): Collector {
   const collector = new Collector(config);
   const writer = new SpoolWriter(config.spool, process.pid);
@@ -111,6 +119,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       cwd: process.cwd(),
       nodeVersion: process.version,
       startedAt: Date.now(),
+      heapLimit: getHeapStatistics().heap_size_limit,
     },
   });
 
@@ -126,28 +135,35 @@ export function attachToSpool(config: CollectorConfig): Collector {
   });
 
   asOwn(() => {
-    process.on(config.signal as NodeJS.Signals, () => writer.append(collector.snapshot('request')));
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const onSignal = (): void => {
-        writer.append(collector.snapshot('signal', { signal }));
-        collector.heapCheckpoints?.final(signal);
-        // Only ours: restore the default action (end the process) as if we had never listened.
-        if (process.listenerCount(signal) === 1) {
-          process.removeListener(signal, onSignal);
-          process.kill(process.pid, signal);
-        }
-      };
-      process.on(signal, onSignal);
-    }
+    const requests = new RequestWatcher(config.spool);
     let seen = -1;
+    // The heartbeat also writes when the heap passes its high-water mark by a tenth, so a
+    // process that dies of a growing heap (out of memory) leaves its memory series nearly to the end.
+    let heapMark = 0;
+    const pollMs = Math.min(config.heartbeatMs, REQUEST_POLL_MS);
+    // The first heartbeat comes at the first tick: a process killed early (a loaded machine, a short --timeout) still leaves one.
+    let sinceBeat = config.heartbeatMs;
     const heartbeat = setInterval(() => {
+      const request = requests.poll();
+      sinceBeat += pollMs;
+      if (!request && sinceBeat < config.heartbeatMs) return;
+      sinceBeat = 0;
       collector.table.tick();
       collector.memory.add(false);
       collector.promises?.tick();
-      if (collector.changes === seen) return;
+      if (request) {
+        // Before it is ended: the last heap snapshot first, so the parent waits for both.
+        if (request.final) collector.heapCheckpoints?.final(request.final);
+        const signal = request.final?.startsWith('SIG') ? request.final : undefined;
+        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
+        return;
+      }
+      const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;
+      if (collector.changes === seen && heapUsed <= heapMark) return;
       seen = collector.changes;
+      if (heapUsed > heapMark) heapMark = Math.round(heapUsed * 1.1);
       writer.writeLatest(collector.snapshot('heartbeat'));
-    }, config.heartbeatMs);
+    }, pollMs);
     heartbeat.unref();
   });
   return collector;
