@@ -11,7 +11,7 @@ import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
 import { parseDuration } from '../util/duration.js';
-import { addCollectorOptions, addReportOptions, collectorOptions, emitPprof, emitReport, positiveInt, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
+import { addCollectorOptions, addReportOptions, collectorOptions, emitPprof, emitReport, onOwnLine, positiveInt, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
 
 interface CheckFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
@@ -105,6 +105,7 @@ export function checkCommand(): Command {
     const colors = colorsFor(process.stderr);
     const violating = new Set(result.counted.map((c) => c.group));
     process.stderr.write(
+      onOwnLine() +
       renderVerdict(report, verdict, {
         colors,
         verbose: flags.verbose,
