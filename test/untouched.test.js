@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, leakprofCli, runLeakprof } from './helpers/leakprof.js';
+import { BIN, ROOT, leakprofCli, markerLine, runLeakprof } from './helpers/leakprof.js';
 
 const F = 'fixtures/untouched';
 
@@ -196,6 +196,16 @@ test("a worker thread's WORKER entry carries its threadId", async () => {
     workers[0].entries.map((e) => e.details?.threadId),
     [threadId],
   );
+});
+
+test("check sees what a --require'd module left (a listening server), at its line; the fixed twin is clean", async () => {
+  const leaky = await leakprofCli(['check', '--json', '--', process.execPath, '--require', `./${F}/server-in-require.cjs`, `${F}/main-exits.mjs`]);
+  assert.equal(leaky.code, 1, leaky.stderr);
+  const { verdict } = JSON.parse(leaky.stdout);
+  assert.equal(verdict.violations.length, 1);
+  assert.match(verdict.violations[0].message, new RegExp(`TCPSERVERWRAP listening ref, created at ${F}/server-in-require.cjs:${markerLine(`${F}/server-in-require.cjs`, 'LEAK')}`));
+  const fixed = await leakprofCli(['check', '--json', '--', process.execPath, '--require', `./${F}/server-in-require-fixed.cjs`, `${F}/main-exits.mjs`]);
+  assert.equal(fixed.code, 0, fixed.stderr);
 });
 
 function isRunning(pid) {

@@ -18,10 +18,20 @@ import { startPromiseSource } from './promise-source.js';
 import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
 import { ListenerTable } from './listener-table.js';
-import { StackTable } from './stack-table.js';
+import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
+
+interface EarlyResources {
+  take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
+}
+
+/** What early-hooks.cjs recorded before the collector started (--require'd modules), its hook stopped; empty without it. */
+function takeEarlyResources(): ReturnType<EarlyResources['take']> {
+  const early = (globalThis as Record<symbol, unknown>)[Symbol.for('leakprof.early')] as EarlyResources | undefined;
+  return early ? early.take() : new Map();
+}
 
 export class Collector {
   readonly stacks: StackTable;
@@ -38,8 +48,11 @@ export class Collector {
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
     this.stacks = new StackTable(config.stackDepth);
     this.table = new ResourceTable(this.stacks, config.stackMode, config.stackBudget);
+    // The early hook goes before ours starts: both enabled at once would switch Node's promise tracking on for good.
+    const early = takeEarlyResources();
     const source: ResourceSource = startResourceSource(this.table);
     this.table.boundary = source.boundary;
+    for (const [asyncId, r] of early) this.table.adopt(asyncId, r.type, r.trigger, r.resource, r.stack as RawStack, r.at);
     this.stops.push(() => source.stop());
     if (config.stackMode === 'all') {
       const timerSource = startTimerSource(this.table, config.stackDepth);

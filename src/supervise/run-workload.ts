@@ -21,6 +21,7 @@ import { addHeapLeaks } from './heap-leaks.js';
 import { toolVersion } from '../version.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
+const EARLY_HOOKS = fileURLToPath(new URL('../collect/early-hooks.cjs', import.meta.url));
 
 export class WorkloadError extends Error {
   constructor(
@@ -108,7 +109,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '' } : {}),
   };
   const baseEnv = options.env ?? process.env;
-  const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };
+  const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD, EARLY_HOOKS), [ENV_CONFIG]: encodeConfig(config) };
   const startedAt = Date.now();
   const [file, ...args] = options.command as [string, ...string[]];
 
