@@ -85,8 +85,8 @@ export interface RunResult {
 const REQUEST_WAIT_MS = 1500;
 /** How long a process may take to answer the last request before a forwarded signal: short, the signal must not wait for long. */
 const FINAL_WAIT_MS = 1000;
-/** An abort with the heap at this share of V8's heap limit or more, last seen: out of memory. */
-const OOM_SHARE = 0.4;
+/** An abort with the heap last seen at this share of its limit or more (heartbeats come every second): out of memory. */
+const OOM_SHARE = 0.7;
 /** With --heap, the last request also writes a heap snapshot: about a second per 100 MB of heap. */
 const FINAL_HEAP_WAIT_MS = 15_000;
 
@@ -256,7 +256,6 @@ function markPartial(report: Report, spools: Map<number, ProcessSpool>, exit: { 
     const limit = spool?.hello?.process.heapLimit;
     const last = proc.memorySamples?.[proc.memorySamples.length - 1];
     const seen = last && limit ? `the heap was ${formatBytes(last.heapUsed)} of its ${formatBytes(limit)} limit at ${formatDuration(last.t)}` : undefined;
-    // V8's limit counts the young generation too (--max-old-space-size=50 gives about 98 MB): the old space is full well below it.
     if (aborted && last && limit && last.heapUsed >= limit * OOM_SHARE) {
       proc.outOfMemory = true;
       proc.notes.unshift(`ran out of memory: Node aborted (JavaScript heap out of memory); ${seen}, the last it sent; this report is its last heartbeat`);
@@ -406,7 +405,7 @@ class Supervisor {
       }
       const deadline = Date.now() + this.pollMs + waitMs;
       while (waiting.size > 0 && Date.now() < deadline) {
-        await delay(20);
+        await delay(50);
         const spools = readSpool(this.spool);
         for (const pid of [...waiting]) {
           const spool = spools.get(pid);

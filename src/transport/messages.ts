@@ -112,7 +112,7 @@ export interface WireProcessInfo {
   nodeVersion: string;
   /** Epoch ms when the collector started in this process. */
   startedAt: number;
-  /** V8's heap size limit (bytes): what "out of memory" is measured against. */
+  /** The heap's limit (bytes): the old generation's when --max-old-space-size was given, else V8's heap_size_limit. */
   heapLimit?: number;
 }
 
