@@ -53,6 +53,7 @@ export class Collector {
     const source: ResourceSource = startResourceSource(this.table);
     this.table.boundary = source.boundary;
     for (const [asyncId, r] of early) this.table.adopt(asyncId, r.type, r.trigger, r.resource, r.stack as RawStack, r.at);
+    early.clear();
     this.stops.push(() => source.stop());
     if (config.stackMode === 'all') {
       const timerSource = startTimerSource(this.table, config.stackDepth);

@@ -34,6 +34,8 @@ if (process.env.LEAKPROF_CONFIG && isMainThread && globals[KEY] === undefined) {
   globals[KEY] = {
     take(): Map<number, EarlyResource> {
       hook.disable();
+      // Nothing of it stays reachable: the collector holds what it adopts, the rest may be collected.
+      delete globals[KEY];
       return early;
     },
   };
