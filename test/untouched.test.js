@@ -16,7 +16,8 @@ function launch(args, { env = {}, onOutput } = {}) {
     const e = { ...process.env, ...env };
     for (const name of ['FORCE_COLOR', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) delete e[name];
     e.NO_COLOR = '1';
-    const child = spawn(args[0], args.slice(1), { cwd: ROOT, env: e, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own session, away from any terminal the suite runs in: a SIGINT sent here is a `kill`, not a terminal's Ctrl-C.
+    const child = spawn(args[0], args.slice(1), { cwd: ROOT, env: e, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     const seen = () => onOutput?.(stdout + stderr, child);
@@ -153,6 +154,9 @@ test('out of memory: the report says so, with the memory series up to the end', 
   assert.ok(samples.at(-1).heapUsed > 30 * 1024 * 1024, `the series reaches the end: ${JSON.stringify(samples.at(-1))}`);
   const text = await underLeakprof(['run', '--', process.execPath, '--max-old-space-size=50', `${F}/oom.mjs`]);
   assert.match(text.stderr, /ended on SIGABRT after .* \(ran out of memory\)/);
+  const check = await underLeakprof(['check', '--', process.execPath, '--max-old-space-size=50', `${F}/oom.mjs`]);
+  assert.equal(check.code, 134);
+  assert.match(check.stderr, /the workload failed \(it was killed by SIGABRT: ran out of memory\)/);
 });
 
 test('Ctrl-C while leakprof reads heap snapshots: a report (marked partial) and no snapshot left behind', async (t) => {
