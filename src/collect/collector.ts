@@ -167,8 +167,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
     // process that dies of a growing heap (out of memory) leaves its memory series nearly to the end.
     let heapMark = 0;
     const pollMs = Math.min(config.heartbeatMs, REQUEST_POLL_MS);
-    // The first heartbeat comes at the first tick: a process killed early (a loaded machine, a short --timeout) still leaves one.
-    let sinceBeat = config.heartbeatMs;
+    // The first heartbeat a heartbeat in, as before: one at the first tick cost every short run a snapshot.
+    let sinceBeat = 0;
     const heartbeat = setInterval(() => {
       const request = requests.poll();
       sinceBeat += pollMs;
