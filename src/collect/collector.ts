@@ -22,6 +22,7 @@ import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
+import { isRunnerWorker } from './runners/index.js';
 
 interface EarlyResources {
   take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
@@ -125,8 +126,8 @@ function heapLimit(): number {
 
 /**
  * Wires a collector to the spool and to the process's lifecycle. Called once, from the preload.
- * It listens to no signal: the workload's signals keep their default actions and its own
- * handlers. Leakprof asks for snapshots through the spool (polled by the heartbeat), and asks
+ * It listens to no signal (but SIGTERM in a test runner's worker, which its runner ends so): the
+ * workload's signals keep their default actions and its own handlers. Leakprof asks for snapshots through the spool (polled by the heartbeat), and asks
  * once more before it forwards a signal; a process killed without answering (Ctrl-C at a
  * terminal, SIGKILL, out of memory) is reported from its last heartbeat, marked as such.
  */
@@ -159,6 +160,21 @@ export function attachToSpool(config: CollectorConfig): Collector {
     // After the report's data is safe: the last heap snapshot can take a while.
     collector.heapCheckpoints?.final('exit');
   });
+
+  if (isRunnerWorker()) {
+    asOwn(() => {
+      // Its runner's SIGTERM (runners/index.ts): the last snapshot, then the default action, as if no one had listened.
+      const onTerm = (): void => {
+        writer.append(collector.snapshot('signal', { signal: 'SIGTERM' }));
+        collector.heapCheckpoints?.final('SIGTERM');
+        if (process.listenerCount('SIGTERM') === 1) {
+          process.removeListener('SIGTERM', onTerm);
+          process.kill(process.pid, 'SIGTERM');
+        }
+      };
+      process.on('SIGTERM', onTerm);
+    });
+  }
 
   asOwn(() => {
     const requests = new RequestWatcher(config.spool);
