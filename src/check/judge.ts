@@ -6,6 +6,7 @@
 import type { Exclusion, GroupReport, Outcome, ProcessReport, Verdict, Violation } from '../report/schema.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
+import { exitCodeForSignal } from '../util/signals.js';
 import { BaselineBudget } from './baseline.js';
 import { locate, locationText, testOf } from './group-location.js';
 import { ignoredBy } from './ignore-rules.js';
@@ -252,15 +253,10 @@ export function heapGrowth(proc: ProcessReport): { growth: number; from: number;
 export function statusOf(leaked: boolean, outcome?: Outcome): { status: Verdict['status']; exitCode: number } {
   if (outcome?.kind === 'timeout') return { status: 'hang', exitCode: EXIT_HANG };
   if (outcome && (outcome.exitCode !== 0 || outcome.signal)) {
-    const code = outcome.exitCode ?? (outcome.signal ? 128 + signalNumber(outcome.signal) : 1);
+    const code = outcome.exitCode ?? (outcome.signal ? exitCodeForSignal(outcome.signal) : 1);
     if (code !== 0) return { status: 'failed', exitCode: code };
   }
   return leaked ? { status: 'leak', exitCode: EXIT_LEAK } : { status: 'clean', exitCode: EXIT_CLEAN };
-}
-
-function signalNumber(signal: string): number {
-  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGUSR2: 12, SIGTERM: 15 };
-  return numbers[signal] ?? 1;
 }
 
 /**

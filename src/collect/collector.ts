@@ -1,10 +1,12 @@
 /**
  * The collector of one process: the resource table, its stacks, and the snapshots it
- * writes to the spool at exit, on request (a signal from leakprof), on SIGINT/SIGTERM,
- * and as a heartbeat so a blocked process still leaves its last state behind.
+ * writes to the spool at exit, on request (leakprof's requests file, polled by the heartbeat),
+ * and as a heartbeat so a blocked or killed process still leaves its last state behind.
  */
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
+import { getHeapStatistics } from 'node:v8';
+import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { exitHow } from './exit-how.js';
 import { forceGc } from './force-gc.js';
@@ -17,10 +19,21 @@ import { startPromiseSource } from './promise-source.js';
 import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
 import { ListenerTable } from './listener-table.js';
-import { StackTable } from './stack-table.js';
+import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
+import { isRunnerWorker } from './runners/index.js';
+
+interface EarlyResources {
+  take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
+}
+
+/** What early-hooks.cjs recorded before the collector started (--require'd modules), its hook stopped; empty without it. */
+function takeEarlyResources(): ReturnType<EarlyResources['take']> {
+  const early = (globalThis as Record<symbol, unknown>)[Symbol.for('leakprof.early')] as EarlyResources | undefined;
+  return early ? early.take() : new Map();
+}
 
 export class Collector {
   readonly stacks: StackTable;
@@ -37,8 +50,12 @@ export class Collector {
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
     this.stacks = new StackTable(config.stackDepth);
     this.table = new ResourceTable(this.stacks, config.stackMode, config.stackBudget);
+    // The early hook goes before ours starts: both enabled at once would switch Node's promise tracking on for good.
+    const early = takeEarlyResources();
     const source: ResourceSource = startResourceSource(this.table);
     this.table.boundary = source.boundary;
+    for (const [asyncId, r] of early) this.table.adopt(asyncId, r.type, r.trigger, r.resource, r.stack as RawStack, r.at);
+    early.clear();
     this.stops.push(() => source.stop());
     if (config.stackMode === 'all') {
       const timerSource = startTimerSource(this.table, config.stackDepth);
@@ -110,7 +127,25 @@ export class Collector {
   }
 }
 
-/** Wires a collector to the spool and to the process's lifecycle. Called once, from the preload. */
+/**
+ * What "out of memory" is measured against: the old generation's limit when the process was
+ * given one (`--max-old-space-size`; V8's heap_size_limit adds the young generation, 98 MB for
+ * 50 on Node 20 and 242 MB on Node 24), else V8's whole limit.
+ */
+function heapLimit(): number {
+  const whole = getHeapStatistics().heap_size_limit;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].join(' ');
+  const old = /--max[-_]old[-_]space[-_]size[= ](\d+)/.exec(flags);
+  return old ? Math.min(whole, Number(old[1]) * 1024 * 1024) : whole;
+}
+
+/**
+ * Wires a collector to the spool and to the process's lifecycle. Called once, from the preload.
+ * It listens to no signal (but SIGTERM in a test runner's worker, which its runner ends so): the
+ * workload's signals keep their default actions and its own handlers. Leakprof asks for snapshots through the spool (polled by the heartbeat), and asks
+ * once more before it forwards a signal; a process killed without answering (Ctrl-C at a
+ * terminal, SIGKILL, out of memory) is reported from its last heartbeat, marked as such.
+ */
 export function attachToSpool(config: CollectorConfig): Collector {
   const collector = new Collector(config);
   const writer = new SpoolWriter(config.spool, process.pid);
@@ -126,6 +161,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       cwd: process.cwd(),
       nodeVersion: process.version,
       startedAt: Date.now(),
+      heapLimit: heapLimit(),
     },
   });
 
@@ -140,29 +176,51 @@ export function attachToSpool(config: CollectorConfig): Collector {
     collector.heapCheckpoints?.final('exit');
   });
 
-  asOwn(() => {
-    process.on(config.signal as NodeJS.Signals, () => writer.append(collector.snapshot('request')));
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const onSignal = (): void => {
-        writer.append(collector.signalSnapshot(signal));
-        collector.heapCheckpoints?.final(signal);
-        // Only ours: restore the default action (end the process) as if we had never listened.
-        if (process.listenerCount(signal) === 1) {
-          process.removeListener(signal, onSignal);
-          process.kill(process.pid, signal);
+  if (isRunnerWorker()) {
+    asOwn(() => {
+      // Its runner's SIGTERM (runners/index.ts): the last snapshot, then the default action, as if no one had listened.
+      const onTerm = (): void => {
+        writer.append(collector.signalSnapshot('SIGTERM'));
+        collector.heapCheckpoints?.final('SIGTERM');
+        if (process.listenerCount('SIGTERM') === 1) {
+          process.removeListener('SIGTERM', onTerm);
+          process.kill(process.pid, 'SIGTERM');
         }
       };
-      process.on(signal, onSignal);
-    }
+      process.on('SIGTERM', onTerm);
+    });
+  }
+
+  asOwn(() => {
+    const requests = new RequestWatcher(config.spool);
     let seen = -1;
+    // The heartbeat also writes when the heap passes its high-water mark by a tenth, so a
+    // process that dies of a growing heap (out of memory) leaves its memory series nearly to the end.
+    let heapMark = 0;
+    const pollMs = Math.min(config.heartbeatMs, REQUEST_POLL_MS);
+    // The first heartbeat a heartbeat in, as before: one at the first tick cost every short run a snapshot.
+    let sinceBeat = 0;
     const heartbeat = setInterval(() => {
+      const request = requests.poll();
+      sinceBeat += pollMs;
+      if (!request && sinceBeat < config.heartbeatMs) return;
+      sinceBeat = 0;
       collector.table.tick();
       collector.memory.add(false);
       collector.promises?.tick();
-      if (collector.changes === seen) return;
+      if (request) {
+        // Before it is ended: the last heap snapshot first, so the parent waits for both.
+        if (request.final) collector.heapCheckpoints?.final(request.final);
+        const signal = request.final?.startsWith('SIG') ? request.final : undefined;
+        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
+        return;
+      }
+      const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;
+      if (collector.changes === seen && heapUsed <= heapMark) return;
       seen = collector.changes;
+      if (heapUsed > heapMark) heapMark = Math.round(heapUsed * 1.1);
       writer.writeLatest(collector.snapshot('heartbeat'));
-    }, config.heartbeatMs);
+    }, pollMs);
     heartbeat.unref();
   });
   return collector;

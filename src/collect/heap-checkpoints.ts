@@ -18,6 +18,7 @@ import { asOwn } from './own-activity.js';
 export class HeapCheckpoints {
   private taken = 0;
   private timers: NodeJS.Timeout[] = [];
+  private finished = false;
   /** Why a snapshot could not be written (disk full, …), for the report. */
   failure: string | undefined;
 
@@ -60,6 +61,8 @@ export class HeapCheckpoints {
 
   /** The final snapshot, when the process ends: only once a checkpoint was taken, so a short run pays nothing. */
   final(label: string): void {
+    if (this.finished) return;
+    this.finished = true;
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
     if (this.taken > 0) this.take(label);
   }

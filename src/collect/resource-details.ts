@@ -191,7 +191,9 @@ function describeChild(handle: HandleLike): Description {
 function describeWorker(handle: HandleLike): Description {
   const owner = ownerOf(handle);
   const details: WireDetails = {};
-  if (owner && typeof owner.threadId === 'number') details.threadId = owner.threadId;
+  // The native handle carries the thread id from the start; the Worker object gets it only later in its constructor.
+  const threadId = owner?.threadId ?? (handle as { threadId?: unknown }).threadId;
+  if (typeof threadId === 'number') details.threadId = threadId;
   return { label: 'WORKER', state: refState(handle), details: Object.keys(details).length ? details : undefined };
 }
 

@@ -135,6 +135,23 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
     this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
   }
 
+  /**
+   * A resource made before this table existed (a --require'd module's, early-hooks.cts), with
+   * the stack taken then (unread, like a lazy one) and its creation time.
+   */
+  adopt(asyncId: number, type: string, triggerAsyncId: number, resource: object, raw: RawStack, createdAt: number): void {
+    let kind = this.kinds.get(type);
+    if (kind === undefined) {
+      kind = classifyType(type, resource);
+      this.kinds.set(type, kind);
+    }
+    kind.created++;
+    if (!kind.tracked || this.live.has(asyncId)) return;
+    this.changes++;
+    kind.stacked++;
+    this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, -1, this.parentLink(triggerAsyncId), kind.weak ? new WeakRef(resource) : resource, raw));
+  }
+
   /** The record's interned stack id (or -1), interning a lazy one now. */
   stackOf(record: LiveRecord): number {
     if (record.raw !== undefined) {

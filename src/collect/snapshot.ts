@@ -1,4 +1,5 @@
 /** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
+import { memoryNow } from './memory-series.js';
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
@@ -38,7 +39,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     profiles.push(groups.profile(source.name));
     dropped += groups.dropped;
   }
-  const memory = process.memoryUsage();
+  const memory = memoryNow();
 
   const runner = testRunner();
   const message: SnapshotMessage = {

@@ -9,7 +9,7 @@ import type { ProcessReport } from '../report/schema.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
-import { addCollectorOptions, addReportOptions, checkReportOutputs, collectorOptions, durationFlag, emitPprof, emitReport, positiveInt, writeOutput, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
+import { addCollectorOptions, addReportOptions, checkReportOutputs, collectorOptions, durationFlag, emitPprof, emitReport, onOwnLine, positiveInt, writeOutput, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
 
 interface CheckFlags extends ReportFlags, CollectorFlags {
   timeout?: string;
@@ -107,6 +107,7 @@ export function checkCommand(): Command {
     const colors = colorsFor(process.stderr);
     const violating = new Set(result.shown.map((c) => c.group));
     process.stderr.write(
+      onOwnLine() +
       renderVerdict(report, verdict, {
         colors,
         verbose: flags.verbose,

@@ -1,5 +1,5 @@
 /** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
@@ -164,7 +164,7 @@ export function runCommand(): Command {
       listeners: Boolean(flags.listeners),
       ...heapOptions(flags),
       onProgress: (line) => process.stderr.write(colorsFor(process.stderr).dim(`leakprof: ${line}\n`)),
-      onPeriodic: (report) => process.stderr.write(renderText(report, flags)),
+      onPeriodic: (report) => process.stderr.write(onOwnLine() + renderText(report, flags)),
     });
     emitReport(result.report, flags);
     finish(result, command);
@@ -240,7 +240,29 @@ export function emitReport(report: Report, flags: ReportFlags): void {
     else process.stderr.write(text);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  if (!flags.output && !flags.json) process.stderr.write(renderText(report, flags));
+  if (!flags.output && !flags.json) process.stderr.write(onOwnLine() + renderText(report, flags));
+}
+
+/**
+ * A line break when the workload's stderr may have ended mid-line, so the report never starts
+ * glued to its last line: read from a file, always on a terminal or a pipe (where it cannot be known).
+ */
+export function onOwnLine(): string {
+  try {
+    const stat = fstatSync(2);
+    if (!stat.isFile()) return '\n';
+    if (stat.size === 0) return '';
+    const last = Buffer.alloc(1);
+    const fd = openSync(`/proc/self/fd/2`, 'r');
+    try {
+      readSync(fd, last, 0, 1, stat.size - 1);
+    } finally {
+      closeSync(fd);
+    }
+    return last[0] === 0x0a ? '' : '\n';
+  } catch {
+    return '\n';
+  }
 }
 
 /**

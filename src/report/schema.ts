@@ -22,10 +22,16 @@ export interface Report {
 }
 
 export interface Outcome {
-  /** exit: the workload ended by itself; signal: it was ended by a signal; timeout: leakprof ended it after --timeout; error: it could not be run. */
-  kind: 'exit' | 'signal' | 'timeout' | 'error';
+  /**
+   * exit: the workload ended by itself; signal: it was ended by a signal; timeout: leakprof ended it after --timeout;
+   * error: it could not be run; running: a report taken while it runs (--every, SIGUSR2 to leakprof).
+   */
+  kind: 'exit' | 'signal' | 'timeout' | 'error' | 'running';
   exitCode: number | null;
   signal: string | null;
+  /** kind exit: the signal it had been sent (by leakprof passing it on, or a terminal's Ctrl-C) before it ended by itself. */
+  afterSignal?: string;
+  /** What else is known of how it ended (`ran out of memory`), or why it could not be run. */
   message?: string;
   /** timeout only: leakprof ended it because every process had been idle this long (--idle), not at --timeout. */
   idleMs?: number;
@@ -42,6 +48,10 @@ export interface ProcessReport {
   snapshot: { reason: string; time: string; uptimeMs: number; exitCode?: number; exitHow?: 'natural' | 'exit-call' | 'fatal'; signal?: string };
   /** True when the process did not answer a snapshot request (its event loop was blocked); the data is its last heartbeat. */
   blocked: boolean;
+  /** True when this is not the process's last state: it ended without a last snapshot (killed, out of memory), or the analysis was interrupted. */
+  partial?: boolean;
+  /** Node aborted it because the JavaScript heap was full (the notes say how full it was last seen). */
+  outOfMemory?: boolean;
   notes: string[];
   stackMode: StackMode;
   memory: WireMemory;

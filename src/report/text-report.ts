@@ -43,11 +43,16 @@ export function outcomeLine(report: Report, c: ChalkInstance): string {
       if (o.idleMs !== undefined) return c.red(`leakprof: the workload was idle for ${formatDuration(o.idleMs)} but still running (--idle); dumped what kept it alive and ended it (${took})`);
       return c.red(`leakprof: the workload was still running after --timeout; dumped what kept it alive and ended it (${took})`);
     case 'signal':
-      return c.yellow(`leakprof: the workload ended on ${o.signal} after ${took}`);
+      return c.yellow(`leakprof: the workload ended on ${o.signal} after ${took}${o.message ? ` (${o.message})` : ''}`);
+    case 'running':
+      return c.dim(`leakprof: the workload is still running (report after ${took})`);
     case 'error':
       return c.red(`leakprof: ${o.message ?? 'the workload could not be run'}`);
-    default:
-      return o.exitCode === 0 ? c.dim(`leakprof: the workload exited with code 0 after ${took}`) : c.yellow(`leakprof: the workload exited with code ${o.exitCode} after ${took}`);
+    default: {
+      const after = o.afterSignal ? ` (it was sent ${o.afterSignal})` : '';
+      const text = `leakprof: the workload exited with code ${o.exitCode} after ${took}${after}${o.message ? ` (${o.message})` : ''}`;
+      return o.exitCode === 0 ? c.dim(text) : c.yellow(text);
+    }
   }
 }
 

@@ -97,7 +97,7 @@ export function statusLine(report: Pick<Report, 'outcome' | 'durationMs'>, verdi
     case 'hang':
       return c.red.bold(`${title}: HANG — the workload was still running ${report.outcome.idleMs !== undefined ? `after ${formatDuration(report.outcome.idleMs)} idle (--idle)` : 'after --timeout'}; dumped what kept it alive and ended it${n ? `; ${leaks} above` : ''} (exit 124)`);
     case 'failed': {
-      const how = report.outcome.signal ? `was killed by ${report.outcome.signal}` : `exited with code ${report.outcome.exitCode}`;
+      const how = (report.outcome.signal ? `was killed by ${report.outcome.signal}` : `exited with code ${report.outcome.exitCode}`) + (report.outcome.message ? `: ${report.outcome.message}` : '');
       return c.red.bold(`${title}: the workload failed (it ${how})${n ? `; ${leaks} listed above too` : ''} (exit ${verdict.exitCode})`);
     }
   }

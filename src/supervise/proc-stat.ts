@@ -15,12 +15,15 @@ export interface ProcStat {
   state: string;
   /** User + system CPU time, in milliseconds. */
   cpuMs: number;
+  /** Its process group, and its terminal's foreground process group (0 without a terminal). */
+  pgrp: number;
+  tpgid: number;
 }
 
 /** Clock ticks per second for /proc's CPU times: USER_HZ, 100 on every Linux ABI Node runs on. */
 const TICK_MS = 10;
 
-export function procStat(pid: number): ProcStat | undefined {
+export function procStat(pid: number | 'self'): ProcStat | undefined {
   return parseStat(`/proc/${pid}/stat`);
 }
 
@@ -81,7 +84,8 @@ function parseStat(path: string): ProcStat | undefined {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!fields[0] || !Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-  return { state: fields[0], cpuMs: (utime + stime) * TICK_MS };
+  // After the command name: state ppid pgrp session tty_nr tpgid … utime stime.
+  return { state: fields[0], cpuMs: (utime + stime) * TICK_MS, pgrp: Number(fields[2]), tpgid: Number(fields[5]) };
 }
 
 /** A process and every process below it (children of all its threads, recursively); just the pid where /proc does not say. */

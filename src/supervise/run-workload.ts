@@ -4,7 +4,7 @@
  * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,11 @@ import { buildProcessReport } from '../analyse/build-report.js';
 import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
+import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
 import { newestSnapshot, readSpool, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
+import { formatBytes } from '../util/bytes.js';
+import { formatDuration } from '../util/duration.js';
+import { exitCodeForSignal } from '../util/signals.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from './idle-watch.js';
 import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
@@ -20,6 +24,7 @@ import { toolVersion } from '../version.js';
 import { checkTimerRange } from '../util/duration.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
+const EARLY_HOOKS = fileURLToPath(new URL('../collect/early-hooks.cjs', import.meta.url));
 
 export class WorkloadError extends Error {
   constructor(
@@ -59,9 +64,12 @@ export interface RunOptions {
   heap?: { checkpoints: number[]; interval: number; /** Keep the snapshots here; else they go to the spool and are deleted. */ dir?: string };
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
-  /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof. */
+  /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof (to leakprof itself; the workload's SIGUSR2 is its own). */
   onPeriodic?: (report: Report) => void;
-  /** Forward SIGINT/SIGTERM/SIGHUP sent to leakprof to the workload (on by default). */
+  /**
+   * Forward SIGINT/SIGTERM/SIGHUP sent to leakprof to the workload (on by default), after
+   * asking it for a last snapshot; a terminal's Ctrl-C, which reached the workload already, is not sent twice.
+   */
   forwardSignals?: boolean;
   /** Keep the spool folder (for debugging leakprof). */
   keepSpool?: boolean;
@@ -76,14 +84,23 @@ export interface RunResult {
   report: Report;
   /** The exit code leakprof should leave with: the workload's own, 124 on --timeout. */
   exitCode: number;
-  /** The signal that ended the workload, to re-raise on leakprof itself. */
+  /** The signal that ended the workload (or interrupted leakprof's analysis after it), to re-raise on leakprof itself. */
   signal: NodeJS.Signals | null;
 }
 
-/** A snapshot request unanswered after this much of the process's own CPU, or this long asleep, means a blocked event loop. */
+/**
+ * A snapshot request unanswered after this much of the process's own CPU, or this long asleep
+ * (on top of its poll interval), means a blocked event loop.
+ */
 const REQUEST_WAIT_MS = 1500;
 /** The most a request waits for a process that is runnable but starved of CPU by a busy machine. */
 const MAX_REQUEST_WAIT_MS = 30_000;
+/** How long a process may take to answer the last request before a forwarded signal: short, the signal must not wait for long. */
+const FINAL_WAIT_MS = 1000;
+/** An abort with the heap last seen at this share of its limit or more (heartbeats come every second): out of memory. */
+const OOM_SHARE = 0.7;
+/** With --heap, the last request also writes a heap snapshot: about a second per 100 MB of heap. */
+const FINAL_HEAP_WAIT_MS = 15_000;
 
 export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if (options.command.length === 0) throw new WorkloadError('no command to run: give a script or `-- command args…`', 2);
@@ -109,13 +126,15 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '' } : {}),
   };
   const baseEnv = options.env ?? process.env;
-  const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD), [ENV_CONFIG]: encodeConfig(config) };
+  const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD, EARLY_HOOKS), [ENV_CONFIG]: encodeConfig(config) };
   const startedAt = Date.now();
   const [file, ...args] = options.command as [string, ...string[]];
 
   const child = spawn(file, args, { cwd, env, stdio: options.stdio ?? 'inherit' });
   options.onSpawn?.(child);
-  const supervisor = new Supervisor(child, spool, config.signal as NodeJS.Signals);
+  const supervisor = new Supervisor(child, spool, Math.min(config.heartbeatMs, REQUEST_POLL_MS));
+  const finalWaitMs = options.heap ? FINAL_HEAP_WAIT_MS : FINAL_WAIT_MS;
+  const graceMs = options.graceMs ?? 2000;
   const cleanups: Array<() => void> = [];
 
   let outcomeKind: Outcome['kind'] = 'exit';
@@ -123,8 +142,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
   const periodic = async (): Promise<void> => {
     if (!options.onPeriodic) return;
-    const { blocked: late } = await supervisor.requestSnapshots();
-    options.onPeriodic(assemble(late, { kind: 'exit', exitCode: null, signal: null }));
+    const { blocked: late } = await supervisor.requestSnapshots(REQUEST_WAIT_MS);
+    if (supervisor.ended) return;
+    options.onPeriodic(assemble(late, { kind: 'running', exitCode: null, signal: null }));
   };
   const assemble = (late: Set<number>, outcome: Outcome): Report => ({
     schema: REPORT_SCHEMA,
@@ -145,12 +165,19 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   process.on('SIGUSR2', onUsr2);
   cleanups.push(() => process.off('SIGUSR2', onUsr2));
 
+  // The signal leakprof passed on (or the terminal sent to the whole group), for the outcome when the workload ends by itself after it.
+  let signalled: NodeJS.Signals | undefined;
   if (options.forwardSignals !== false) {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      // The child usually gets a terminal's Ctrl-C itself; forwarding covers `kill <leakprof pid>`.
+      let asked = false;
       const forward = (): void => {
-        outcomeKind = 'signal';
-        supervisor.signalAll(signal);
+        signalled = signal;
+        // A terminal's Ctrl-C went to the whole foreground group, the workload included: once is enough.
+        if (signal === 'SIGINT' && interruptReachesChild(child.pid)) return;
+        // A second one does not wait for the last snapshot again.
+        if (asked) return supervisor.signalAll(signal);
+        asked = true;
+        supervisor.pendingRequest = supervisor.requestSnapshots(finalWaitMs, signal).then(() => supervisor.signalAll(signal));
       };
       process.on(signal, forward);
       cleanups.push(() => process.off(signal, forward));
@@ -166,11 +193,14 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     ending = true;
     timedOut = true;
     timeoutHandled = (async () => {
-      const result = await supervisor.requestSnapshots();
+      // A slow process (a loaded machine) gets the grace period to answer: its SIGTERM, when no handler of its own, ends it at once.
+      const result = await supervisor.requestSnapshots(Math.max(REQUEST_WAIT_MS, graceMs, finalWaitMs), 'timeout');
       blocked = result.blocked;
+      // It wrote its exit snapshot: its exit is on the way.
+      if (!supervisor.ended && supervisor.saidExit(child.pid)) await Promise.race([supervisor.exited.catch(() => undefined), delay(1000)]);
       // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
       if (supervisor.ended) timedOut = false;
-      else supervisor.terminate(options.graceMs ?? 2000);
+      else supervisor.terminate(graceMs);
     })();
   };
   if (options.timeoutMs && options.timeoutMs > 0) {
@@ -220,20 +250,93 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
   const outcome: Outcome = { kind: outcomeKind, exitCode: exit.code, signal: exit.signal };
   if (outcomeKind === 'timeout' && idleEnded) outcome.idleMs = options.idleMs!;
+  // It ended by itself after a signal leakprof passed on (a graceful shutdown): its exit code, and the signal it answered.
+  if (outcomeKind === 'exit' && signalled) outcome.afterSignal = signalled;
+  const spools = readSpool(spool);
   const report = assemble(blocked, outcome);
   if (idleUnsupported) {
     for (const proc of report.processes) proc.notes.push('--idle needs /proc (Linux) to see whether a process is idle; only --timeout applied');
   }
   if ((timedOut || exit.signal) && child.pid !== undefined) {
-    const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, readSpool(spool));
+    const unheard = unheardChild(child.pid, options.command, startedAt, report.processes, spools);
     if (unheard) report.processes.unshift(unheard);
   }
+  markPartial(report, spools, exit);
+  const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? exitCodeForSignal(exit.signal) : 1));
+
+  // Ctrl-C (or SIGTERM) while the heap snapshots are read: stop reading, delete them, report what there is.
+  let interrupted: NodeJS.Signals | null = null;
   if (options.heap) {
-    await addHeapLeaks(report, readSpool(spool), { checkpoints: options.heap.checkpoints, keep: options.heap.dir !== undefined, onProgress: options.onProgress });
+    const stop = new Promise<NodeJS.Signals>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        const onSignal = (): void => resolve(signal);
+        process.on(signal, onSignal);
+        cleanups.push(() => process.off(signal, onSignal));
+      }
+    });
+    const reading = addHeapLeaks(report, spools, { checkpoints: options.heap.checkpoints, keep: options.heap.dir !== undefined, onProgress: options.onProgress }).then(() => null);
+    interrupted = await Promise.race([reading, stop]);
+    for (const cleanup of cleanups) cleanup();
+    if (interrupted) {
+      for (const proc of report.processes) {
+        if (proc.heapLeaks) continue;
+        proc.partial = true;
+        proc.notes.push(`heap leak set: not computed, leakprof was interrupted (${interrupted}) while reading the heap snapshots`);
+      }
+      if (!options.keepSpool) removeHeapSnapshots(spools, options.heap.dir !== undefined);
+    }
   }
   if (!options.keepSpool) removeSpool(spool);
-  const exitCode = timedOut ? 124 : (exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1));
-  return { report, exitCode, signal: timedOut ? null : exit.signal };
+  return { report, exitCode, signal: timedOut ? null : (exit.signal ?? interrupted) };
+}
+
+/**
+ * A process that ended without a last snapshot (killed by a signal it did not catch, out of
+ * memory, a terminal's Ctrl-C) is reported from its last heartbeat: say so, and say when Node
+ * aborted because the JavaScript heap was full.
+ */
+function markPartial(report: Report, spools: Map<number, ProcessSpool>, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
+  const aborted = exit.signal === 'SIGABRT' || exit.code === exitCodeForSignal('SIGABRT');
+  for (const proc of report.processes) {
+    if (proc.snapshot.reason !== 'heartbeat' && proc.snapshot.reason !== 'none') continue;
+    if (isRunning(proc.pid) && !proc.blocked) continue;
+    proc.partial = true;
+    const spool = spools.get(proc.pid);
+    const limit = spool?.hello?.process.heapLimit;
+    const last = proc.memorySamples?.[proc.memorySamples.length - 1];
+    const seen = last && limit ? `the heap was ${formatBytes(last.heapUsed)} of its ${formatBytes(limit)} limit at ${formatDuration(last.t)}` : undefined;
+    if (aborted && last && limit && last.heapUsed >= limit * OOM_SHARE) {
+      proc.outOfMemory = true;
+      proc.notes.unshift(`ran out of memory: Node aborted (JavaScript heap out of memory); ${seen}, the last it sent; this report is its last heartbeat`);
+      report.outcome.message = 'ran out of memory';
+    } else if (aborted) {
+      proc.notes.unshift(`partial: it was aborted (SIGABRT) without a last snapshot — Node does this when the JavaScript heap runs out of memory or a native check fails${seen ? `; ${seen}` : ''}; this is its last heartbeat`);
+    } else if (!proc.blocked) {
+      proc.notes.unshift(
+        proc.snapshot.reason === 'heartbeat'
+          ? `partial: it ended without a last snapshot (killed, or ended by a signal it did not handle); this is its last heartbeat, from ${formatDuration(proc.snapshot.uptimeMs)} after it started`
+          : 'partial: it ended without sending any snapshot',
+      );
+    }
+  }
+}
+
+/**
+ * True when a SIGINT to leakprof was a terminal's Ctrl-C that the workload got as well: leakprof
+ * is in its terminal's foreground process group and the workload is in the same group. Read from
+ * /proc (pgrp and tpgid of /proc/<pid>/stat); elsewhere leakprof forwards as before.
+ */
+function interruptReachesChild(childPid: number | undefined): boolean {
+  if (childPid === undefined) return false;
+  const own = procStat('self');
+  const child = procStat(childPid);
+  if (!own || !child) return false;
+  return own.tpgid > 0 && own.tpgid === own.pgrp && child.pgrp === own.pgrp;
+}
+
+function removeHeapSnapshots(spools: Map<number, ProcessSpool>, kept: boolean): void {
+  if (kept) return;
+  for (const spool of spools.values()) for (const s of spool.heapSnapshots) rmSync(s.file, { force: true });
 }
 
 function collectProcesses(spools: Map<number, ProcessSpool>, cwd: string, blocked: Set<number>): ProcessReport[] {
@@ -288,11 +391,15 @@ class Supervisor {
     return this.done;
   }
 
+  private readonly requests: RequestSender;
+
   constructor(
     private readonly child: ChildProcess,
     private readonly spool: string,
-    private readonly requestSignal: NodeJS.Signals,
+    /** How often each process polls for requests (its heartbeat interval), the least it can take to answer. */
+    private readonly pollMs: number,
   ) {
+    this.requests = new RequestSender(spool);
     this.exited = new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => {
@@ -300,6 +407,11 @@ class Supervisor {
         resolve({ code, signal });
       });
     });
+  }
+
+  /** The process wrote its exit snapshot. */
+  saidExit(pid: number | undefined): boolean {
+    return pid !== undefined && (readSpool(this.spool).get(pid)?.snapshots.some((s) => s.reason === 'exit') ?? false);
   }
 
   /** Instrumented processes that are still running. */
@@ -314,24 +426,30 @@ class Supervisor {
   }
 
   /**
-   * Asks every live instrumented process for a snapshot and waits for the answers. One that does
-   * not answer is blocked only when the OS shows it is: it spent REQUEST_WAIT_MS of its own CPU
-   * without answering (a busy loop), or slept that long with the request pending (a synchronous
-   * wait). A process that is only waiting for a core on a busy machine is waited for, up to
-   * MAX_REQUEST_WAIT_MS. Without /proc, REQUEST_WAIT_MS of wall time is all there is to go on.
+   * Asks every live instrumented process for a snapshot and waits for the answers. `final` (a
+   * signal name, `timeout`): the processes are about to be ended. One that does not answer is
+   * blocked only when the OS shows it is: it spent `waitMs` of its own CPU without answering (a
+   * busy loop), or slept REQUEST_WAIT_MS past its poll interval with the request pending (a
+   * synchronous wait). A process that is only waiting for a core on a busy machine is waited for,
+   * up to MAX_REQUEST_WAIT_MS — but before a forwarded signal only `waitMs`: the user's signal
+   * must not wait. Without /proc, `waitMs` of wall time is all there is to go on.
    */
-  async requestSnapshots(): Promise<{ blocked: Set<number> }> {
+  async requestSnapshots(waitMs: number, final?: string): Promise<{ blocked: Set<number> }> {
     const request = (async () => {
       const before = new Map<number, number>();
       for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
+      const waiting = new Set(pids);
+      if (pids.length === 0) return { blocked: waiting };
+      try {
+        this.requests.send(final);
+      } catch {
+        return { blocked: new Set<number>() };
+      }
       const asked = new Map<number, { stat: ProcStat | undefined; demand: number | undefined; awakeAt: number }>();
       const start = performance.now();
-      for (const pid of pids) {
-        asked.set(pid, { stat: procStat(pid), demand: demandOf(pid), awakeAt: start });
-        trySignal(pid, this.requestSignal);
-      }
-      const waiting = new Set(pids);
+      for (const pid of pids) asked.set(pid, { stat: procStat(pid), demand: demandOf(pid), awakeAt: start });
+      const hardBound = final !== undefined && final !== 'timeout' ? this.pollMs + waitMs : Math.max(this.pollMs + waitMs, MAX_REQUEST_WAIT_MS);
       const blocked = new Set<number>();
       while (waiting.size > 0) {
         await delay(50);
@@ -351,10 +469,10 @@ class Supervisor {
           if (demand !== undefined && seen.demand !== undefined && demand - seen.demand > 5) seen.awakeAt = now;
           seen.demand = demand;
           const stuck =
-            now - start >= MAX_REQUEST_WAIT_MS ||
+            now - start >= hardBound ||
             (stat === undefined || seen.stat === undefined || demand === undefined
-              ? now - start >= REQUEST_WAIT_MS
-              : stat.cpuMs - seen.stat.cpuMs >= REQUEST_WAIT_MS || now - seen.awakeAt >= REQUEST_WAIT_MS);
+              ? now - start >= this.pollMs + waitMs
+              : stat.cpuMs - seen.stat.cpuMs >= waitMs || now - seen.awakeAt >= this.pollMs + REQUEST_WAIT_MS);
           if (stuck) {
             waiting.delete(pid);
             blocked.add(pid);
@@ -426,9 +544,4 @@ function trySignal(pid: number, signal: NodeJS.Signals): void {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR2: 12 };
-  return numbers[signal] ?? 1;
 }

@@ -20,10 +20,17 @@ export function decodeConfig(raw: string | undefined): CollectorConfig | undefin
   }
 }
 
-/** NODE_OPTIONS with our preload added once; quoted as NODE_OPTIONS expects. */
-export function withPreload(nodeOptions: string | undefined, preloadPath: string): string {
+/**
+ * NODE_OPTIONS with our preload added once; quoted as NODE_OPTIONS expects. With `earlyPath`,
+ * also a `--require` of it, which Node runs before a command line's own --require modules.
+ */
+export function withPreload(nodeOptions: string | undefined, preloadPath: string, earlyPath?: string): string {
   const flag = `--import=${pathToFileURL(preloadPath).href}`;
-  const existing = nodeOptions?.trim() ?? '';
-  if (existing.includes(flag)) return existing;
-  return existing ? `${existing} ${flag}` : flag;
+  let out = nodeOptions?.trim() ?? '';
+  if (earlyPath !== undefined) {
+    const early = `--require=${/[\s"\\]/.test(earlyPath) ? JSON.stringify(earlyPath) : earlyPath}`;
+    if (!out.includes(early)) out = out ? `${out} ${early}` : early;
+  }
+  if (!out.includes(flag)) out = out ? `${out} ${flag}` : flag;
+  return out;
 }

@@ -3,7 +3,8 @@
  *
  * The child appends one JSON message per line to `<spool>/<pid>.ndjson` and, as a
  * heartbeat, rewrites `<spool>/<pid>.latest.json` with its newest snapshot so that a
- * process whose event loop is blocked still leaves something to report.
+ * process whose event loop is blocked still leaves something to report. The parent asks
+ * for snapshots through `<spool>/requests` (requests.ts).
  *
  * The model follows pprof: a profile is a named set of samples; a sample is a stack
  * plus labels (type, state, …) and a count. Later profiles (async, listeners, heap)
@@ -111,6 +112,8 @@ export interface WireProcessInfo {
   nodeVersion: string;
   /** Epoch ms when the collector started in this process. */
   startedAt: number;
+  /** The heap's limit (bytes): the old generation's when --max-old-space-size was given, else V8's heap_size_limit. */
+  heapLimit?: number;
 }
 
 /**
@@ -202,8 +205,6 @@ export interface CollectorConfig {
   stackBudget: number;
   heartbeatMs: number;
   maxEntries: number;
-  /** Signal that asks the process for a snapshot. */
-  signal: string;
   /** Track promises (v8 promise hooks): the `async` profile of pending promises and parked awaits. */
   promises: boolean;
   /** Promise creation stacks per second; above it promises are sampled and async counts are estimates. */
@@ -236,7 +237,6 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   stackBudget: 2000,
   heartbeatMs: 1000,
   maxEntries: 5000,
-  signal: 'SIGUSR2',
   promises: false,
   promiseBudget: 20000,
   listeners: false,

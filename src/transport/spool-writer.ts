@@ -1,33 +1,61 @@
 /**
  * The child's side of the transport: synchronous appends and an atomic heartbeat file.
- * Synchronous on purpose: it must work inside `process.on('exit')` and from a signal
- * handler, and it creates no async resource that could show in the child's own report.
+ * Synchronous on purpose: it must work inside `process.on('exit')` and from a timer while
+ * the process ends, and it creates no async resource that could show in the child's own report.
+ *
+ * The spool is a 0700 folder leakprof made; the child never makes it. A process that
+ * outlives leakprof (a detached grandchild) finds it gone and stops writing, and a folder
+ * that is not leakprof's own (a symlink, another owner, open to others) is refused. Files
+ * are opened with O_NOFOLLOW, created with O_EXCL: a symlink planted in the folder is never
+ * written through.
  */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildMessage, SnapshotMessage } from './messages.js';
+
+const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
 export class SpoolWriter {
   private readonly logPath: string;
   private readonly latestPath: string;
   private readonly tmpPath: string;
-  private broken = false;
+  private created = false;
+  private broken: boolean;
 
   constructor(spool: string, pid: number) {
-    mkdirSync(spool, { recursive: true });
+    this.broken = !isOwnSpool(spool);
     this.logPath = join(spool, `${pid}.ndjson`);
     this.latestPath = join(spool, `${pid}.latest.json`);
     this.tmpPath = join(spool, `${pid}.latest.tmp`);
   }
 
+  /** False when the spool was refused or is gone: nothing this process writes will be read. */
+  get usable(): boolean {
+    return !this.broken;
+  }
+
   append(message: ChildMessage): void {
-    this.guard(() => appendFileSync(this.logPath, `${JSON.stringify(message)}\n`));
+    this.guard(() => {
+      // The first write creates the file (and fails on anything already there); later ones never create it again.
+      const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (this.created ? 0 : O_CREAT | O_EXCL);
+      writeWhole(this.logPath, flags, `${JSON.stringify(message)}\n`);
+      this.created = true;
+    });
   }
 
   /** Replaces the heartbeat snapshot atomically (write, then rename). */
   writeLatest(message: SnapshotMessage): void {
     this.guard(() => {
-      writeFileSync(this.tmpPath, JSON.stringify(message));
+      const text = JSON.stringify(message);
+      const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+      try {
+        writeWhole(this.tmpPath, flags, text);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // Ours, left by a write this process did not finish; unlink removes a link, never its target.
+        unlinkSync(this.tmpPath);
+        writeWhole(this.tmpPath, flags, text);
+      }
       renameSync(this.tmpPath, this.latestPath);
     });
   }
@@ -37,8 +65,31 @@ export class SpoolWriter {
     try {
       write();
     } catch {
-      // The spool vanished (parent gone, disk full): stop writing rather than disturb the workload.
+      // The spool vanished (parent gone, disk full) or holds what we did not make: stop writing rather than disturb the workload.
       this.broken = true;
     }
+  }
+}
+
+/** A real folder (not a symlink) of this user's, closed to everyone else: what mkdtemp made for leakprof. */
+export function isOwnSpool(spool: string): boolean {
+  try {
+    const stat = lstatSync(spool);
+    if (!stat.isDirectory()) return false;
+    if ((stat.mode & 0o077) !== 0) return false;
+    return typeof process.getuid !== 'function' || stat.uid === process.getuid();
+  } catch {
+    return false;
+  }
+}
+
+function writeWhole(path: string, flags: number, text: string): void {
+  const fd = openSync(path, flags, 0o600);
+  try {
+    const bytes = Buffer.from(text);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -57,3 +57,13 @@ export function instrumentTestRunners(): void {
     }
   }
 }
+
+/**
+ * A test runner's worker process (vitest's forks, jest's workers): its runner ends it with
+ * SIGTERM once its tests ran, by design, so that signal is the only moment its last state can
+ * be written. Only here does the collector listen to a signal (collector.ts).
+ */
+export function isRunnerWorker(): boolean {
+  if (typeof process.send !== 'function') return false;
+  return process.env.VITEST === 'true' || process.env.JEST_WORKER_ID !== undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * Loaded first of all (`--require` in NODE_OPTIONS comes before a command line's --require
+ * and before leakprof's --import preload): records the async resources made before the
+ * collector starts — by a `--require`d or `--import`ed module — each with its creation
+ * stack taken now and read only if reported. The collector takes them over when it starts
+ * (takeEarlyResources) and this hook is gone. Does nothing outside leakprof.
+ */
+import { createHook } from 'node:async_hooks';
+import { isMainThread } from 'node:worker_threads';
+
+interface EarlyResource {
+  type: string;
+  trigger: number;
+  resource: object;
+  /** A stack holder (Error.captureStackTrace), not read yet: StackTable.resolve reads it. */
+  stack: object;
+  /** performance.now() at creation. */
+  at: number;
+}
+
+const KEY = Symbol.for('leakprof.early');
+const globals = globalThis as Record<symbol, unknown>;
+
+if (process.env.LEAKPROF_CONFIG && isMainThread && globals[KEY] === undefined) {
+  const early = new Map<number, EarlyResource>();
+  const init = (asyncId: number, type: string, trigger: number, resource: object): void => {
+    if (type === 'PROMISE') return;
+    const stack = {};
+    Error.captureStackTrace(stack, init);
+    early.set(asyncId, { type, trigger, resource, stack, at: performance.now() });
+  };
+  const hook = createHook({ init, destroy: (asyncId: number) => void early.delete(asyncId) });
+  hook.enable();
+  globals[KEY] = {
+    take(): Map<number, EarlyResource> {
+      hook.disable();
+      // Nothing of it stays reachable: the collector holds what it adopts, the rest may be collected.
+      delete globals[KEY];
+      return early;
+    },
+  };
+}
