@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, leakprofCli, markerLine, runLeakprof } from './helpers/leakprof.js';
+import { BIN, ROOT, leakprofCli, markerLine, runLeakprof, UNTIL_IDLE } from './helpers/leakprof.js';
 
 const F = 'fixtures/untouched';
 
@@ -192,7 +192,7 @@ test('the report starts on its own line after a workload stderr line with no new
 });
 
 test("a worker thread's WORKER entry carries its threadId", async () => {
-  const { report, stderr } = await runLeakprof(['--debug', '2', '--timeout', '1500ms', `${F}/worker-thread.mjs`]);
+  const { report, stderr } = await runLeakprof(['--debug', '2', ...UNTIL_IDLE, `${F}/worker-thread.mjs`]);
   const threadId = Number(/thread (\d+)/.exec(stderr)?.[1]);
   const workers = report.processes[0].profiles.find((p) => p.name === 'handles').groups.filter((g) => g.type === 'WORKER');
   assert.equal(workers.length, 1);
