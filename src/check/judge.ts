@@ -161,7 +161,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
  * alive by nothing; what counts there is what is still open and holds something.
  */
 function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
-  const exited = proc.snapshot.reason === 'exit';
+  const exited = endedByItself(proc);
   if (profile === 'handles') {
     if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor of its own (never connected, already let go, or a TLS socket over a JavaScript stream, whose own transport is judged by itself): it holds nothing' };
     // Requests (fs, dns, connect, write) have no ref of their own: 'pending' is their state.
@@ -179,7 +179,17 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
   return undefined;
 }
 
+/**
+ * It reached its end: it exited (by itself or by process.exit()), or it is a test runner's worker
+ * that its runner ended with SIGTERM once its tests ran — the runner's normal way of finishing
+ * one, whatever the worker still had open. What kept it alive is not the question there.
+ */
+function endedByItself(proc: ProcessReport): boolean {
+  return proc.snapshot.reason === 'exit' || (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM');
+}
+
 function exitedHow(proc: ProcessReport): string {
+  if (proc.snapshot.reason === 'signal') return `was ended by its test runner (${proc.testRunner}) once its tests ran`;
   switch (proc.snapshot.exitHow) {
     case 'exit-call':
       return 'called process.exit()';
@@ -230,7 +240,7 @@ function counts(profile: string, group: GroupReport, strict: boolean): boolean {
  * it go). Intervals never settle. Returns the latest due time, or undefined.
  */
 function dueWithinSettle(proc: ProcessReport, group: GroupReport, settleMs: number): number | undefined {
-  if (proc.snapshot.reason !== 'exit' || group.type !== 'Timeout' || settleMs <= 0) return undefined;
+  if (!endedByItself(proc) || group.type !== 'Timeout' || settleMs <= 0) return undefined;
   if (group.entries.length !== group.count || group.entries.length === 0) return undefined;
   let latest = 0;
   for (const entry of group.entries) {
