@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import type { HeapLeakGroup, HeapLeakReport, HeapPathStep, HeapSnapshotInfo } from '../../report/schema.js';
 import { computeDominators, NO_DOMINATOR, type Dominators } from './dominators.js';
 import { leakprofObjects, NodeNamer, retainerPath, shortestPaths, type ShortestPaths } from './retainer-paths.js';
-import { checkSnapshotFiles, checkSnapshotPair } from './snapshot-order.js';
+import { checkSnapshotFiles, checkSnapshotPair, hasId } from './snapshot-order.js';
 import { kindKey, readSnapshot, readSnapshotIds, VALUE_TYPES, type HeapSnapshot, type SnapshotIds } from './snapshot-reader.js';
 
 export interface HeapSnapshotInput {
@@ -138,19 +138,6 @@ function info(input: HeapSnapshotInput, snap: SnapshotIds | HeapSnapshot, delete
   return out;
 }
 
-function has(sorted: Uint32Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /** Nodes of the last snapshot new since the first, present in the second, strongly reachable and not V8's own. */
 function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uint32Array, own: Uint8Array): number[] {
   const internalType = new Uint8Array(s3.nodeTypes.length);
@@ -163,7 +150,7 @@ function leakSet(s3: HeapSnapshot, s1: SnapshotIds, s2: SnapshotIds, parent: Uin
     // leakprof's own tables, in the process it watched.
     if (own[i]) continue;
     const id = s3.nodeId[i]!;
-    if (has(s1.ids, id) || !has(s2.ids, id)) continue;
+    if (hasId(s1.ids, id) || !hasId(s2.ids, id)) continue;
     const name = s3.nameOf(i);
     // Node's own C++ bookkeeping (its module loader's caches, `Node / std::…`) is the runtime's, not the program's.
     if (name.startsWith('system / ') || name.startsWith('Node / std::') || INTERNAL_NAMES.has(name)) continue;

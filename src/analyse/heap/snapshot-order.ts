@@ -73,11 +73,12 @@ export function checkSnapshotPair(earlier: { file: string; ids: Uint32Array; tot
 /** How many ids of `ids` (up to `cutoff`) are not in `other`, and their median. */
 function medianOfMissing(ids: Uint32Array, other: Uint32Array, cutoff: number): { count: number; median: number } {
   const missing: number[] = [];
-  for (const id of ids) if (id <= cutoff && !has(other, id)) missing.push(id);
+  for (const id of ids) if (id <= cutoff && !hasId(other, id)) missing.push(id);
   return { count: missing.length, median: missing[missing.length >> 1] ?? 0 };
 }
 
-function has(sorted: Uint32Array, id: number): boolean {
+/** Whether a sorted id column holds `id` (binary search). */
+export function hasId(sorted: Uint32Array, id: number): boolean {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
