@@ -23,7 +23,7 @@ async function check(command, flags = [], cwd = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-suites-'));
   const out = join(dir, 'report.json');
   try {
-    const args = ['check', '--idle', '5s', '--timeout', '120s', '-o', out, ...flags, '--', ...command];
+    const args = ['check', '--idle', '12s', '--timeout', '120s', '-o', out, ...flags, '--', ...command];
     const result = cwd ? await cliIn(cwd, args) : await leakprofCli(args);
     let report;
     try {
