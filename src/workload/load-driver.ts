@@ -124,6 +124,24 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
   let inFlight = false;
   let failure: Error | undefined;
 
+  // Checkpoints at a third and two thirds of the load, on its own clock, with pushes between them whatever the
+  // machine's pace: the second waits for two more completed pushes than the first saw, and the load runs until both are taken.
+  let checkpoints = 0;
+  let ticksDone = 0;
+  let ticksAtFirst = 0;
+  const checkpointOnProgress = (): void => {
+    if (!options.onCheckpoint) return;
+    const elapsed = Date.now() - start;
+    if (checkpoints === 0 && elapsed >= options.durationMs / 3) {
+      checkpoints = 1;
+      ticksAtFirst = ticksDone;
+      options.onCheckpoint('load 1/3');
+    } else if (checkpoints === 1 && elapsed >= (2 * options.durationMs) / 3 && ticksDone >= ticksAtFirst + 2) {
+      checkpoints = 2;
+      options.onCheckpoint('load 2/3');
+    }
+  };
+
   const pushTick = (): void => {
     if (inFlight) {
       skippedTicks++;
@@ -134,7 +152,11 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
     const batch = generator.batch(now);
     inFlight = true;
     Promise.all(chunk(batch, concurrency).map(pushChunk))
-      .then(() => (samplesPushed += batch.length))
+      .then(() => {
+        samplesPushed += batch.length;
+        ticksDone++;
+        checkpointOnProgress();
+      })
       .catch((err: Error) => (failure ??= err))
       .finally(() => (inFlight = false));
   };
@@ -156,9 +178,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
 
   pushTick();
   const pushTimer = setInterval(pushTick, pushIntervalMs);
-  const checkpointTimers = options.onCheckpoint
-    ? [1, 2].map((third) => setTimeout(() => options.onCheckpoint!(`load ${third}/3`), (third * options.durationMs) / 3))
-    : [];
+
   const sampleTimer = setInterval(() => {
     memory.push({ tMs: Date.now() - start, heapUsed: heapUsedAfterGc() });
     onProgress?.(progress());
@@ -166,11 +186,11 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
 
   try {
     await new Promise<void>((resolve) => setTimeout(resolve, options.durationMs));
+    while (options.onCheckpoint && checkpoints < 2 && !failure) await new Promise((resolve) => setTimeout(resolve, pushIntervalMs));
     while (inFlight) await new Promise((resolve) => setTimeout(resolve, 5));
   } finally {
     clearInterval(pushTimer);
     clearInterval(sampleTimer);
-    for (const timer of checkpointTimers) clearTimeout(timer);
     await pool?.close();
     await server?.close();
     // The leaky aggregator leaves its flusher and the compressor's ticker running: by design.
