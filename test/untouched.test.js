@@ -98,7 +98,8 @@ test('a terminal Ctrl-C reaches the workload once, under leakprof as bare (a rea
       child.stdin.write('\x03');
     }
   };
-  const onPty = (args) => launch(['script', '-qefc', args.map((a) => `'${a}'`).join(' '), '/dev/null'], { onOutput: ctrlC });
+  // `exec`: script(1) runs the command through $SHELL -c (sh when unset, as in CI); a shell that stayed would get the ^C too and end 130.
+  const onPty = (args) => launch(['script', '-qefc', `exec ${args.map((a) => `'${a}'`).join(' ')}`, '/dev/null'], { onOutput: ctrlC });
   const alone = await onPty([process.execPath, `${F}/graceful.mjs`]);
   assert.match(alone.stdout, /graceful shutdown/);
   assert.equal(alone.code, 0);
