@@ -1,4 +1,4 @@
-// The verdict model (README, "What counts"): a process that ended itself is judged on what is
+// The verdict model (README and docs/check.md, "What counts"): a process that ended itself is judged on what is
 // still open and holds something; closed or never-opened handles, requests in flight at exit,
 // and promises pending when the process called process.exit() are only reported. One leak seen
 // in many processes and through many callers is one line. Each fixture runs for real.
