@@ -1,13 +1,44 @@
 /**
- * The report leakprof writes with --json / -o: one typed definition, documented in the
- * README. Bump REPORT_SCHEMA on any change that breaks a reader.
+ * The report leakprof writes with --json / -o: the public schema, one typed definition, documented
+ * in docs/json.md. It stands on its own (never built from the wire types between the collector
+ * and the parent, so a wire change cannot change what users parse). Any change bumps
+ * REPORT_SCHEMA_REVISION; a change that breaks a reader (a field removed, renamed or retyped)
+ * bumps REPORT_SCHEMA. test/schema-lock.test.js fails on a change without a bump.
  */
-import type { StackMode, WireDetails, WireMemory, WireMemorySample } from '../transport/messages.js';
 
 export const REPORT_SCHEMA = 'leakprof.report/v1';
+/** Counts every change to this file's types, additive ones included. */
+export const REPORT_SCHEMA_REVISION = 1;
+
+/** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
+export type StackMode = 'auto' | 'all' | 'none';
+
+/** A resource's own details (`delayMs`, `remote`, `listening`, …) for `--debug 2` and hints. */
+export type ResourceDetails = Record<string, string | number | boolean>;
+
+/** process.memoryUsage() at the snapshot, bytes. */
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** One point of a process's memory series. */
+export interface MemorySample {
+  /** Process uptime, ms. */
+  t: number;
+  heapUsed: number;
+  rss: number;
+  /** Taken right after a forced garbage collection, so heapUsed is what is really held. */
+  gc?: boolean;
+}
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
+  /** REPORT_SCHEMA_REVISION of the leakprof that wrote it. */
+  schemaRevision: number;
   tool: { name: 'leakprof'; version: string };
   /** The command leakprof ran, as given. */
   command: string[];
@@ -54,7 +85,7 @@ export interface ProcessReport {
   outOfMemory?: boolean;
   notes: string[];
   stackMode: StackMode;
-  memory: WireMemory;
+  memory: MemoryUsage;
   /** With --promises: promises created, settled, and how many got a creation stack (the async profile holds only those). */
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   profiles: ProfileReport[];
@@ -66,7 +97,7 @@ export interface ProcessReport {
   /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
   settled?: Array<{ type: string; why: 'closing' | 'collected'; count: number; location: string | null }>;
   /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
-  memorySamples?: WireMemorySample[];
+  memorySamples?: MemorySample[];
   /** With --heap: the three-snapshot leak set of this process (absent when fewer than three heap snapshots were taken). */
   heapLeaks?: HeapLeakReport;
 }
@@ -215,7 +246,7 @@ export interface EntryReport {
   id: number;
   ageMs: number;
   trigger: number;
-  details?: WireDetails;
+  details?: ResourceDetails;
 }
 
 export interface TypeSummary {

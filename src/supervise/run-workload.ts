@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProcessReport } from '../analyse/build-report.js';
-import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
+import { REPORT_SCHEMA, REPORT_SCHEMA_REVISION, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
@@ -148,6 +148,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   };
   const assemble = (late: Set<number>, outcome: Outcome): Report => ({
     schema: REPORT_SCHEMA,
+    schemaRevision: REPORT_SCHEMA_REVISION,
     tool: { name: 'leakprof', version: toolVersion() },
     command: options.command,
     cwd,
