@@ -6,7 +6,7 @@ import { heapCommand } from './commands/heap.js';
 import { loadCommand } from './commands/load.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
-import { WorkloadError } from './supervise/run-workload.js';
+import { WorkloadError } from './util/errors.js';
 import { toolVersion } from './version.js';
 
 export function buildProgram(): Command {

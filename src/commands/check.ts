@@ -8,7 +8,7 @@ import { renderJunit } from '../report/junit.js';
 import type { ProcessReport } from '../report/schema.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
-import { WorkloadError } from '../supervise/run-workload.js';
+import { WorkloadError } from '../util/errors.js';
 import { addCollectorOptions, addReportOptions, checkReportOutputs, collectorOptions, durationFlag, emitPprof, emitReport, onOwnLine, positiveInt, writeOutput, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
 
 interface CheckFlags extends ReportFlags, CollectorFlags {

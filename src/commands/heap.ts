@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { findHeapLeaks } from '../analyse/heap/leak-set.js';
 import { colorsFor } from '../report/colors.js';
 import { renderHeapLeaks } from '../report/heap-text.js';
-import { WorkloadError } from '../supervise/run-workload.js';
+import { WorkloadError } from '../util/errors.js';
 import { checkReportOutputs, positiveInt, writeOutput } from './run.js';
 
 interface Flags {

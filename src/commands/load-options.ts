@@ -1,6 +1,6 @@
 /** Options shared by `leakprof load` and `leakprof demo`: the shape of the synthetic load. */
 import { Command } from 'commander';
-import { WorkloadError } from '../supervise/run-workload.js';
+import { WorkloadError } from '../util/errors.js';
 import { positiveInt } from './run.js';
 import { parseDuration } from '../util/duration.js';
 

@@ -12,7 +12,7 @@ import { InputFileError, readReportOrProfile, type ReportInput } from '../report
 import { parseBytes } from '../util/bytes.js';
 import { renderTop, renderTraces, topTable } from '../report/pprof-text.js';
 import { diffReports, renderReportDiff } from '../report/report-diff.js';
-import { WorkloadError } from '../supervise/run-workload.js';
+import { WorkloadError } from '../util/errors.js';
 import { renderText } from './run.js';
 
 interface Flags {

@@ -2,7 +2,8 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import { runWorkload, WorkloadError, type RunOptions, type RunResult } from '../supervise/run-workload.js';
+import { runWorkload, type RunOptions, type RunResult } from '../supervise/run-workload.js';
+import { WorkloadError } from '../util/errors.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { renderReport } from '../report/text-report.js';
 import { reportToPprof, writePprofFiles } from '../report/pprof.js';

@@ -22,18 +22,10 @@ import { watchIdle } from './idle-watch.js';
 import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
 import { toolVersion } from '../version.js';
 import { checkTimerRange } from '../util/duration.js';
+import { WorkloadError } from '../util/errors.js';
 
 const PRELOAD = fileURLToPath(new URL('../collect/preload.js', import.meta.url));
 const EARLY_HOOKS = fileURLToPath(new URL('../collect/early-hooks.cjs', import.meta.url));
-
-export class WorkloadError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface RunOptions {
   /** The command and its arguments, as the user typed them. */
