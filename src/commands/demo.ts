@@ -1,7 +1,7 @@
 /** `leakprof demo`: the leaky and the fixed built-in workload, one after the other, verdicts side by side. */
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { loadVerdict, type LoadVerdict } from '../analyse/load-verdict.js';
+import { loadVerdict, type LoadVerdict } from '../check/load-verdict.js';
 import { colorsFor } from '../report/colors.js';
 import { sparkline } from '../report/memory-trend.js';
 import { runBuiltinLoad, type BuiltinLoadRun } from '../supervise/run-builtin-load.js';

@@ -1,6 +1,6 @@
 /** `leakprof load`: one variant of the built-in workload under leakprof, with its handle report and memory trend. */
 import { Command, Option } from 'commander';
-import { loadVerdict } from '../analyse/load-verdict.js';
+import { loadVerdict } from '../check/load-verdict.js';
 import { colorsFor } from '../report/colors.js';
 import { renderMemoryTrend } from '../report/memory-trend.js';
 import { runBuiltinLoad } from '../supervise/run-builtin-load.js';

@@ -1,10 +1,10 @@
 /** The memory trend of a run as one line: heap after GC over time as a sparkline, and its slope. */
-import type { MemorySample } from '../workload/memory-slope.js';
+import type { MemorySample } from '../util/memory-slope.js';
 import type { ChalkInstance } from 'chalk';
 import type { WireMemorySample } from '../transport/messages.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
-import { memorySlope } from '../workload/memory-slope.js';
+import { memorySlope } from '../util/memory-slope.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

@@ -17,5 +17,5 @@ export { mulberry32 } from './prng.js';
 export { formatPromText, parsePromText } from './prom-text.js';
 export { startImportServer, type ImportServer } from './import-server.js';
 export { heapUsedAfterGc, getGc } from './heap-sampler.js';
-export { memorySlope, type MemorySample } from './memory-slope.js';
+export { memorySlope, type MemorySample } from '../util/memory-slope.js';
 export { runLoad, DEFAULT_LOAD_OUTPUTS, type LoadOptions, type LoadProgress, type LoadResult } from './load-driver.js';

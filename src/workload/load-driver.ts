@@ -9,7 +9,7 @@ import { createCompressor, type CompressorVariant } from './labels-compressor.js
 import { Aggregator } from './aggregator.js';
 import { SeriesGenerator } from './series-generator.js';
 import { heapUsedAfterGc } from './heap-sampler.js';
-import { memorySlope, type MemorySample } from './memory-slope.js';
+import { memorySlope, type MemorySample } from '../util/memory-slope.js';
 import { formatPromText } from './prom-text.js';
 import { startImportServer, type ImportServer } from './import-server.js';
 import type { Series } from './labels.js';
