@@ -7,7 +7,7 @@ import { loadCommand } from './commands/load.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { WorkloadError } from './util/errors.js';
-import { toolVersion } from './version.js';
+import { toolVersion } from './util/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('leakprof')

@@ -20,7 +20,7 @@ import { exitCodeForSignal } from '../util/signals.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from './idle-watch.js';
 import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../util/version.js';
 import { checkTimerRange } from '../util/duration.js';
 import { WorkloadError } from '../util/errors.js';
 
