@@ -58,8 +58,9 @@ export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
 
 /** The leak set's largest group, with the last steps of its path: the object and field that hold it. */
 function largestHeapLeak(groups: HeapLeakGroup[]): LoadVerdict['heapLeak'] {
-  // A leak of a load is many objects or much memory; one write request in flight at the end is not.
-  const big = groups.filter((x) => x.count >= 100 || (x.retainedBytes ?? x.selfBytes) >= 64 * 1024);
+  // A leak of a load is many objects or much memory; one write request in flight at the end is not, nor one
+  // object made once, late (a module or WebAssembly instance a starved process got to only after the first checkpoint).
+  const big = groups.filter((x) => x.count >= 100 || (x.count > 1 && (x.retainedBytes ?? x.selfBytes) >= 64 * 1024));
   // Held straight from a GC root (V8's string table, a handle scope the snapshot caught mid-push): no object of the
   // program's holds it, so it says nothing of who leaks; the largest group held through the program's objects does.
   const g = big.find((x) => x.retainerPath.length > 2) ?? big[0];
