@@ -12,14 +12,14 @@ const messages = (verdict) => verdict.violations.map((v) => v.message).join('\n'
 
 describe('what counts when the process ended itself', { concurrency: true }, () => {
   test('TLS server and client both closed, natural exit -> pass', async () => {
-    const { code, verdict, report } = await checkJson(['--timeout', '20s', 'fixtures/check/tls/closed.mjs']);
+    const { code, verdict, report } = await checkJson(['--timeout', '120s', 'fixtures/check/tls/closed.mjs']);
     assert.equal(code, 0, messages(verdict));
     assert.equal(report.processes[0].snapshot.exitHow, 'natural');
   });
 
   test('TLS client left open, process.exit -> the connection at tls.connect, once (not again as its TCPWRAP)', async () => {
     const file = 'fixtures/check/tls/left-open.mjs';
-    const { code, verdict, report } = await checkJson(['--timeout', '20s', file]);
+    const { code, verdict, report } = await checkJson(['--timeout', '120s', file]);
     assert.equal(code, 1);
     assert.equal(report.processes[0].snapshot.exitHow, 'exit-call');
     const client = verdict.violations.filter((v) => v.location && `${v.location.file}:${v.location.line}` === at(file, 'LEAK client'));
@@ -29,7 +29,7 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
 
   test('a socket whose lookup never answers (no fd), natural exit -> pass; --verbose says it holds nothing', async () => {
     const file = 'fixtures/check/unopened-socket.mjs';
-    const { code, verdict, report } = await checkJson(['--timeout', '20s', file]);
+    const { code, verdict, report } = await checkJson(['--timeout', '120s', file]);
     assert.equal(code, 0, messages(verdict));
     const group = report.processes[0].profiles[0].groups.find((g) => g.type === 'TCPWRAP');
     assert.equal(group.keepsAlive, false);
@@ -39,35 +39,35 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
     assert.equal(seen?.why, 'holds-nothing', JSON.stringify(verdict.excluded));
     assert.equal(seen.state, 'unopened');
     assert.equal(seen.location, at(file, 'UNOPENED'));
-    const text = await check(['--verbose', '--timeout', '20s', file]);
+    const text = await check(['--verbose', '--timeout', '120s', file]);
     assert.match(text.stderr, /not counted \(holds-nothing\): 1 × TCPWRAP unopened at .* — a socket with no file descriptor/);
   });
 
   test('its twin: a connected socket left open at process.exit -> fails at the connect line', async () => {
     const file = 'fixtures/check/socket-open-then-exit.mjs';
-    const { code, verdict } = await checkJson(['--timeout', '20s', file]);
+    const { code, verdict } = await checkJson(['--timeout', '120s', file]);
     assert.equal(code, 1);
     assert.ok(where(verdict).includes(at(file, 'LEAK client')), messages(verdict));
   });
 
   test('a watcher, a poller and a UDP socket closed, then process.exit in the same turn -> pass; left open -> one violation each', async () => {
-    const closed = await checkJson(['--timeout', '20s', 'fixtures/check/closed-then-exit.mjs']);
+    const closed = await checkJson(['--timeout', '120s', 'fixtures/check/closed-then-exit.mjs']);
     assert.equal(closed.code, 0, messages(closed.verdict));
     const file = 'fixtures/check/open-then-exit.mjs';
-    const open = await checkJson(['--timeout', '20s', file]);
+    const open = await checkJson(['--timeout', '120s', file]);
     assert.equal(open.code, 1);
     assert.deepEqual(where(open.verdict).sort(), [at(file, 'LEAK udp'), at(file, 'LEAK watch'), at(file, 'LEAK poll')].sort(), messages(open.verdict));
   });
 
   test('a UDP socket read across heartbeats: no deprecation warning in the workload\'s stderr', async () => {
-    const { code, stderr } = await check(['--timeout', '20s', 'fixtures/check/udp-heartbeats.mjs']);
+    const { code, stderr } = await check(['--timeout', '120s', 'fixtures/check/udp-heartbeats.mjs']);
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /DEP0112|DeprecationWarning/);
   });
 
   test('fs.readFile in flight at process.exit -> pass; the request is reported, not counted', async () => {
     const file = 'fixtures/check/09-readfile-then-exit.mjs';
-    const { code, verdict } = await checkJson(['--timeout', '20s', file]);
+    const { code, verdict } = await checkJson(['--timeout', '120s', file]);
     assert.equal(code, 0, messages(verdict));
     for (const e of verdict.excluded.filter((x) => x.type === 'FSREQCALLBACK')) {
       assert.equal(e.why, 'exited');
@@ -79,7 +79,7 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
 describe('parked means parked (--promises)', { concurrency: true }, () => {
   for (const file of ['fixtures/check/promises/exit-in-main.mjs', 'fixtures/check/promises/exit-in-main.cjs']) {
     test(`an async main that calls process.exit() is not parked: ${file}`, async () => {
-      const { code, verdict } = await checkJson(['--promises', '--timeout', '20s', file]);
+      const { code, verdict } = await checkJson(['--promises', '--timeout', '120s', file]);
       assert.equal(code, 0, messages(verdict));
       const pending = verdict.excluded.filter((e) => e.kind === 'async' && e.location?.startsWith(file));
       assert.ok(pending.length > 0, `reported under --verbose: ${JSON.stringify(verdict.excluded)}`);
@@ -110,7 +110,7 @@ describe('one line per leak', () => {
   test('one leak in 4 helper processes, through two callers -> one violation per line, naming the processes', async () => {
     const main = 'fixtures/check/helpers/main.mjs';
     const request = 'fixtures/check/helpers/request.mjs';
-    const { code, verdict } = await checkJson(['--timeout', '30s', main]);
+    const { code, verdict } = await checkJson(['--timeout', '120s', main]);
     assert.equal(code, 1);
     const lines = where(verdict);
     assert.equal(lines.length, new Set(lines).size, `one violation per line:\n${messages(verdict)}`);
@@ -119,12 +119,12 @@ describe('one line per leak', () => {
     assert.equal(leak.pids.length, 4);
     assert.equal(leak.count, 4);
     assert.match(leak.message, /^leak: 4 processes: 1 × TCPWRAP ref, created at .* \[pids \d+, \d+, \d+, \d+\] — /);
-    const text = await check(['--timeout', '30s', main]);
+    const text = await check(['--timeout', '120s', main]);
     assert.equal(text.stderr.split('\n').filter((l) => l.startsWith('leak:')).length, verdict.violations.length);
   });
 
   test('groups with no creation stack: one violation per type and state, not one per group and process', async () => {
-    const { code, verdict } = await checkJson(['--stacks', 'none', '--timeout', '30s', 'fixtures/check/helpers/main.mjs']);
+    const { code, verdict } = await checkJson(['--stacks', 'none', '--timeout', '120s', 'fixtures/check/helpers/main.mjs']);
     assert.equal(code, 1);
     assert.equal(verdict.violations.length, 1, messages(verdict));
     const [leak] = verdict.violations;

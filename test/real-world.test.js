@@ -14,7 +14,8 @@ import { BIN, ROOT, markerLine } from './helpers/leakprof.js';
 
 const F = 'fixtures/real-world';
 
-/** `leakprof check --timeout 30s -o report.json [flags] -- <command>` in `cwd`: exit code, verdict, stderr. */
+/** `leakprof check --timeout 180s -o report.json [flags] -- <command>` in `cwd`: exit code, verdict, stderr. */
+// Every fixture here ends by itself: --timeout is only a bound for a broken run (vitest took over 30 s at load 22).
 async function check(command, { flags = [], cwd = ROOT } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-real-world-'));
   const out = join(dir, 'report.json');
@@ -22,7 +23,7 @@ async function check(command, { flags = [], cwd = ROOT } = {}) {
     const result = await new Promise((resolve, reject) => {
       const env = { ...process.env };
       for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR', 'LEAKPROF_VERBOSE', 'GITHUB_ACTIONS']) delete env[name];
-      const child = spawn(process.execPath, [BIN, 'check', '--timeout', '30s', '-o', out, ...flags, '--', ...command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'check', '--timeout', '180s', '-o', out, ...flags, '--', ...command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stdout.resume();
       child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));

@@ -160,7 +160,7 @@ describe('async and listeners profiles', { concurrency: true }, () => {
 describe('growth over time (--every)', () => {
   test('a group that rises at every sample is flagged with its rate; the text says so', async () => {
     const file = 'fixtures/timeout-race/leaky.mjs';
-    const { report, code, stderr } = await runLeakprof(['--promises', '--every', '300ms', '--timeout', '20s', file], {
+    const { report, code, stderr } = await runLeakprof(['--promises', '--every', '300ms', '--timeout', '120s', file], {
       env: { REQUESTS: '1500', PAUSE_MS: '100' },
     });
     assert.equal(code, 0, stderr);

@@ -23,7 +23,7 @@ async function check(command, env = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-source-maps-'));
   const out = join(dir, 'report.json');
   try {
-    const result = await leakprofCli(['check', '--timeout', '20s', '-o', out, '--', ...command], { env });
+    const result = await leakprofCli(['check', '--timeout', '120s', '-o', out, '--', ...command], { env });
     let report;
     try {
       report = JSON.parse(readFileSync(out, 'utf8'));

@@ -40,7 +40,7 @@ async function check(command, flags = [], cwd = ROOT, env = {}) {
   const out = join(dir, 'report.json');
   try {
     const run = command[0] === 'node' ? [process.execPath, ...command.slice(1)] : command;
-    const result = await spawnIn(cwd, process.execPath, [LEAKPROF, 'check', '--timeout', '30s', '-o', out, ...flags, '--', ...run], env);
+    const result = await spawnIn(cwd, process.execPath, [LEAKPROF, 'check', '--timeout', '180s', '-o', out, ...flags, '--', ...run], env);
     let report;
     try {
       report = JSON.parse(readFileSync(out, 'utf8'));
