@@ -4,6 +4,9 @@
 // in many processes and through many callers is one line. Each fixture runs for real.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { markerLine } from './helpers/leakprof.js';
 import { checkJson, check, where } from './helpers/check.js';
 
@@ -132,4 +135,22 @@ describe('one line per leak', () => {
     assert.equal(leak.count, 8, 'each helper: its client socket and the one its server accepted');
     assert.match(leak.message, /^leak: 4 processes: 2 × TCPWRAP ref, no creation stack/);
   });
+});
+
+test("a runner's worker that died mid-test (no exit snapshot): what its last heartbeat saw is unfinished work, never a leak", async () => {
+  const file = 'fixtures/check/runner-killed/killed.test.mjs';
+  // node --test's TAP is on stdout: the report goes to a file.
+  const out = join(mkdtempSync(join(tmpdir(), 'leakprof-killed-')), 'report.json');
+  const { code, stderr } = await check(['--timeout', '120s', '-o', out, '--', process.execPath, '--test', file]);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const { verdict } = report;
+  rmSync(dirname(out), { recursive: true, force: true });
+  assert.ok(stderr.includes('the workload failed'), stderr);
+  assert.equal(code, 1, 'node --test failed the file: its own exit code');
+  assert.deepEqual(verdict.violations.map((v) => v.message), []);
+  const worker = report.processes.find((p) => p.argv.some((a) => a.endsWith('killed.test.mjs')) && p.testRunner === 'node:test');
+  assert.ok(worker, report.processes.map((p) => `${p.argv.join(' ')} [${p.testRunner}]`).join('\n'));
+  if (worker.snapshot.reason === 'heartbeat') {
+    assert.ok(verdict.excluded.some((e) => e.why === 'unfinished' && e.type === 'TCPSERVERWRAP'), JSON.stringify(verdict.excluded));
+  }
 });

@@ -67,15 +67,15 @@ const SUMMARY = {
 const FIXTURES = [
   ['node:test', 'hooks', ['node', '--test', '--test-reporter=tap', `${S}/node-test/hooks.test.mjs`], /^# pass [89]$/m], // Node 20 counts describe.todo's test as passed, 22 and 24 as todo
   ['node:test', 'only', ['node', '--test', '--test-only', '--test-reporter=tap', `${S}/node-test/only.test.mjs`], /^# pass [1-9]/m],
-  ['mocha', 'hooks', [`${BIN}/mocha`, `${S}/mocha/hooks.spec.cjs`], /^\s+5 passing/m],
-  ['mocha', 'only', [`${BIN}/mocha`, `${S}/mocha/only.spec.cjs`], /^\s+1 passing/m],
+  ['mocha', 'hooks', [`${BIN}/mocha`, '--timeout', '60000', `${S}/mocha/hooks.spec.cjs`], /^\s+5 passing/m],
+  ['mocha', 'only', [`${BIN}/mocha`, '--timeout', '60000', `${S}/mocha/only.spec.cjs`], /^\s+1 passing/m],
   ['jest', 'hooks', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/hooks.test.cjs`], /^Tests:.* 8 passed, 11 total/m],
   ['jest', 'only', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/only.test.cjs`], /^Tests:.* 2 passed/m],
   ['vitest', 'hooks', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/hooks.test.mjs`], /Tests\s+8 passed/],
   ['vitest', 'only', [`${BIN}/vitest`, 'run', '--allowOnly', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/only.test.mjs`], /Tests\s+2 passed/],
   // A failing test and a failing beforeEach: the same failures, the same exit code (1), no leak.
   ['node:test', 'fails', ['node', '--test', '--test-reporter=tap', `${S}/node-test/fails.test.mjs`], /^# fail 2$/m, 1],
-  ['mocha', 'fails', [`${BIN}/mocha`, `${S}/mocha/fails.spec.cjs`], /^\s+2 failing/m, 2],
+  ['mocha', 'fails', [`${BIN}/mocha`, '--timeout', '60000', `${S}/mocha/fails.spec.cjs`], /^\s+2 failing/m, 2],
   ['jest', 'fails', [`${BIN}/jest`, '-c', `${S}/jest/jest.config.cjs`, `${S}/jest/fails.test.cjs`], /^Tests:\s+2 failed, 1 passed/m, 1],
   ['vitest', 'fails', [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/fails.test.mjs`], /Tests\s+2 failed \| 1 passed/, 1],
 ];

@@ -84,10 +84,10 @@ const RUNNERS = [
   },
   {
     name: 'mocha',
-    leaky: [`${BIN}/mocha`, '--exit', `${S}/mocha/leaky.spec.cjs`],
-    clean: [`${BIN}/mocha`, `${S}/mocha/clean.spec.cjs`],
+    leaky: [`${BIN}/mocha`, '--timeout', '60000', '--exit', `${S}/mocha/leaky.spec.cjs`],
+    clean: [`${BIN}/mocha`, '--timeout', '60000', `${S}/mocha/clean.spec.cjs`],
     file: `${S}/mocha/leaky.spec.cjs`,
-    api: (v) => ({ file: `${S}/mocha/${v}-api.spec.cjs`, command: [`${BIN}/mocha`, '--exit', `${S}/mocha/${v}-api.spec.cjs`] }),
+    api: (v) => ({ file: `${S}/mocha/${v}-api.spec.cjs`, command: [`${BIN}/mocha`, '--timeout', '60000', '--exit', `${S}/mocha/${v}-api.spec.cjs`] }),
   },
   {
     name: 'jest',

@@ -161,6 +161,9 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
  * alive by nothing; what counts there is what is still open and holds something.
  */
 function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
+  if (unfinishedWorker(proc)) {
+    return { why: 'unfinished', reason: `its test runner (${proc.testRunner}) ended this worker before it wrote its exit snapshot: its last heartbeat saw tests at work, not what they left` };
+  }
   const exited = endedByItself(proc);
   if (profile === 'handles') {
     if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor of its own (never connected, already let go, or a TLS socket over a JavaScript stream, whose own transport is judged by itself): it holds nothing' };
@@ -186,6 +189,15 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
  */
 function endedByItself(proc: ProcessReport): boolean {
   return proc.snapshot.reason === 'exit' || (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM');
+}
+
+/**
+ * A test runner's worker with no end state: it died (its runner killed it, on a loaded machine
+ * before its exit snapshot was written) and what is known is a heartbeat taken while a test ran.
+ * Not leakprof's doing: a worker leakprof ended or found blocked answered, or is judged as hung.
+ */
+function unfinishedWorker(proc: ProcessReport): boolean {
+  return proc.testRunner !== undefined && proc.snapshot.reason === 'heartbeat' && !proc.blocked;
 }
 
 function exitedHow(proc: ProcessReport): string {

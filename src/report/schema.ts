@@ -8,7 +8,7 @@
 
 export const REPORT_SCHEMA = 'leakprof.report/v1';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 1;
+export const REPORT_SCHEMA_REVISION = 2;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
@@ -311,6 +311,6 @@ export interface Exclusion {
   state: string;
   location?: string;
   /** benign, unref, ignored, baseline, settled */
-  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited';
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited' | 'unfinished';
   reason: string;
 }
