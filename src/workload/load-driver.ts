@@ -176,6 +176,8 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
     };
   };
 
+  // The series has its ends whatever the machine's pace: a sample at the start and one at the end, the timer's between.
+  memory.push({ tMs: 0, heapUsed: heapUsedAfterGc() });
   pushTick();
   const pushTimer = setInterval(pushTick, pushIntervalMs);
 
@@ -191,6 +193,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
   } finally {
     clearInterval(pushTimer);
     clearInterval(sampleTimer);
+    memory.push({ tMs: Date.now() - start, heapUsed: heapUsedAfterGc() });
     await pool?.close();
     await server?.close();
     // The leaky aggregator leaves its flusher and the compressor's ticker running: by design.
