@@ -11,3 +11,4 @@ export { baselineFrom, readBaseline, writeBaseline, type Baseline } from './chec
 export { findHeapLeaks, type HeapSnapshotInput, type FindHeapLeaksOptions } from './analyse/heap/leak-set.js';
 export type { HeapLeakReport, HeapLeakGroup, HeapPathStep, HeapSnapshotInfo } from './report/schema.js';
 export type { Report, ProcessReport, GroupReport, Verdict, Violation, Exclusion } from './report/schema.js';
+export { profile, Profile, type ProfileOptions, type AddOptions } from './collect/user-profile.js';

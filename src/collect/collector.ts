@@ -24,6 +24,7 @@ import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
+import { checkProfileName, publishProfileHost, UserProfileTable, type ProfileOptions } from './user-profile.js';
 
 interface EarlyResources {
   take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
@@ -45,6 +46,8 @@ export class Collector {
   heapCheckpoints: HeapCheckpoints | undefined;
   private readonly stops: (() => void)[] = [];
   private readonly ctx: SnapshotContext;
+  /** Users' own profiles (`profile()` from 'leakprof'), by name. */
+  private readonly userProfiles = new Map<string, UserProfileTable>();
   readonly memory = new MemorySeries();
 
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
@@ -85,11 +88,27 @@ export class Collector {
     this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
+    // Users' profiles (profile() from 'leakprof', any copy of it) find this collector from now on.
+    publishProfileHost(this);
   }
 
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
   get changes(): number {
-    return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
+    let changes = this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
+    for (const p of this.userProfiles.values()) changes += p.changes;
+    return changes;
+  }
+
+  /** A user's profile by name, made on first use: reached through the process's global by every copy of leakprof's `profile()`. */
+  userProfile(name: string, options: ProfileOptions = {}): UserProfileTable {
+    let table = this.userProfiles.get(name);
+    if (table === undefined) {
+      checkProfileName(name);
+      table = new UserProfileTable(name, options, this.stacks);
+      this.userProfiles.set(name, table);
+      this.ctx.profiles!.push(table);
+    }
+    return table;
   }
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
