@@ -52,7 +52,7 @@ export function checkCommand(): Command {
     .option('--max <profile=n>', "items allowed in any profile by name, your own too: --max db-connections=5 (or --max-db-connections 5); repeatable (default: what the profile declares, 0)", collect)
     .option('--max-heap-growth <size>', 'heap growth allowed from start to exit, measured after GC (e.g. 20MB); off by default')
     .option('--strict', "count unref'd resources too (an unref'd socket still holds a file descriptor)")
-    .option('--fail-on <kinds>', 'kinds that fail the check: handles,async,listeners,heap (default all)')
+    .option('--fail-on <kinds>', "kinds that fail the check: handles, async, listeners, heap-growth or a profile's name, comma-separated (default all)")
     .option('--ignore <rule>', 'ignore a type (TTYWRAP), a type by stack file (Timeout@node_modules/pino/**), a top function (fn:name) or any function (anyfn:name); repeatable', collect)
     .option('--settle <duration>', 'how long in-flight work may take to end before it is a leak (default 300ms)')
     .option('--baseline <file>', 'compare with a baseline: written from this run when missing, else only what is new counts')

@@ -60,6 +60,20 @@ export function profileToPprof(report: Report, proc: ProcessReport, profile: Pro
   };
 }
 
+/** One pprof file of a report: gzipped profile.proto bytes, as `--pprof` writes them (`<pid>.<profile>.pb.gz`). */
+export interface PprofFile {
+  pid: number;
+  profile: string;
+  /** The file name `--pprof <dir>` gives it. */
+  name: string;
+  bytes: Buffer;
+}
+
+/** Every (process, profile) of a report as pprof bytes, for `go tool pprof` or any pprof viewer. */
+export function toPprof(report: Report): PprofFile[] {
+  return reportToPprof(report).map((p) => ({ pid: p.pid, profile: p.profile, name: `${p.pid}.${p.profile}.pb.gz`, bytes: encodePprof(p.data) }));
+}
+
 export function reportToPprof(report: Report): ReportProfile[] {
   return report.processes.flatMap((proc) => proc.profiles.map((p) => ({ pid: proc.pid, profile: p.name, data: profileToPprof(report, proc, p) })));
 }
