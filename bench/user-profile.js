@@ -2,15 +2,16 @@
 // (no collector: the calls must cost next to nothing) and under `leakprof run` (each add takes a
 // lazy stack). Each mode times the same loop with and without add+remove inside one process
 // (bench/loads/user-profile-load.mjs); modes alternate for --rounds. Writes bench/results/user-profile.json.
-//   node bench/user-profile.js [--rounds 3] [--nodes 20,24]
+//   node bench/user-profile.js [--rounds 3] [--iterations 200000] [--nodes 20,24]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { leakprof, median, nodeBinary, root } from './lib/compare.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, iterations: { type: 'string', default: '200000' }, nodes: { type: 'string', default: '20,24' } } });
 const rounds = Number(values.rounds);
+const iterations = Number(values.iterations);
 const load = join(root, 'bench/loads/user-profile-load.mjs');
 const modes = {
   bare: (node) => [node, [load]],
@@ -19,12 +20,12 @@ const modes = {
 
 function once(node, mode) {
   const [file, args] = modes[mode](node);
-  const out = execFileSync(file, args, { env: { ...process.env, ITERATIONS: '1000000', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 300_000 });
+  const out = execFileSync(file, args, { env: { ...process.env, ITERATIONS: String(iterations), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 300_000 });
   return JSON.parse(out.toString().trim().split('\n').pop());
 }
 
 const os = await import('node:os');
-const results = { date: new Date().toISOString(), rounds, iterations: 1_000_000, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, runs: [] };
+const results = { date: new Date().toISOString(), rounds, iterations, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, runs: [] };
 for (const major of values.nodes.split(',')) {
   const node = nodeBinary(major);
   if (!node) {

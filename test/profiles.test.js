@@ -130,6 +130,11 @@ test("check judges a user's profile: --max-<name>, --max <name>=<n>, --fail-on b
   assert.equal((await leakprofCli(['check', '--max-db-connections=1', OWN])).code, 1);
   assert.equal((await leakprofCli(['check', '--max', 'db-connections=2', OWN])).code, 0);
   assert.equal((await leakprofCli(['check', '--fail-on', 'handles', OWN])).code, 0);
+  // A name no process had a profile of (a typo, or a profile never made in this run) is said, not failed.
+  const typo = await leakprofCli(['check', '--fail-on', 'handles,db-conections', '--max', 'db-conection=3', OWN]);
+  assert.equal(typo.code, 0, typo.stderr);
+  assert.match(typo.stderr, /^leakprof: warning: --fail-on names "db-conections", which no process had a profile of \(profiles: handles, db-connections\)$/m);
+  assert.match(typo.stderr, /^leakprof: warning: --max names "db-conection", which no process had a profile of/m);
   const verbose = await leakprofCli(['check', '--verbose', '--max', 'db-connections=2', OWN]);
   assert.match(verbose.stderr, /^total db-connections: 2 counted, limit 2$/m);
   // An option after the command is the workload's, not check's.

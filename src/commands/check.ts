@@ -5,7 +5,8 @@ import { runCheck } from '../check/run-check.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { inGithubActions, renderAnnotations } from '../report/github-annotations.js';
 import { renderJunit } from '../report/junit.js';
-import type { ProcessReport } from '../report/schema.js';
+import { HEAP_GROWTH, type ProcessReport, type ProfileDescriptor } from '../report/schema.js';
+import { resolvePolicy } from '../check/policy.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../supervise/run-workload.js';
@@ -127,6 +128,7 @@ export function checkCommand(): Command {
       // The verdict is already on stderr: a JUnit file that cannot be written costs only itself.
       writeOutput(settings.junit, renderJunit(verdict, (v) => `${v.message}\n\n${stacks.get(v) ?? ''}`, report.durationMs), '--junit', `the verdict above stands (exit ${verdict.exitCode})`);
     }
+    for (const warning of unknownKinds(report.processes, settings)) process.stderr.write(colors.yellow(`leakprof: warning: ${warning}\n`));
     if (inGithubActions()) process.stderr.write(renderAnnotations(verdict));
     process.exitCode = verdict.exitCode;
   });
@@ -152,6 +154,28 @@ function mergeSettings(config: CheckSettings, flags: CheckFlags): CheckSettings 
   if (flags.listeners !== undefined) out.listeners = flags.listeners;
   if (flags.timeout !== undefined) out.timeout = flags.timeout;
   if (flags.junit !== undefined) out.junit = flags.junit;
+  return out;
+}
+
+/**
+ * Names in --fail-on and --max that no process declared a profile for: a typo, or a profile
+ * not turned on (--promises) or never made in this run. Said, not failed: a user's profile may
+ * be made only on some paths.
+ */
+function unknownKinds(processes: readonly ProcessReport[], settings: CheckSettings): string[] {
+  const declared = new Map<string, ProfileDescriptor>();
+  for (const proc of processes) for (const p of proc.profiles) declared.set(p.name, p.descriptor);
+  if (declared.size === 0) return [];
+  const known = [...declared.keys()].join(', ');
+  const out: string[] = [];
+  const failOn = resolvePolicy({ failOn: settings.failOn }).failOn;
+  for (const kind of failOn ?? []) {
+    if (kind !== HEAP_GROWTH && !declared.has(kind)) out.push(`--fail-on names "${kind}", which no process had a profile of (profiles: ${known})`);
+  }
+  for (const name of Object.keys(maxObject(settings.max))) {
+    const bare = name.replace(/^max-/, '');
+    if (![...declared.values()].some((d) => d.name === bare || d.check?.flag === `max-${bare}`)) out.push(`--max names "${bare}", which no process had a profile of (profiles: ${known})`);
+  }
   return out;
 }
 
