@@ -181,3 +181,38 @@ test("a profile's name is checked where it is made: leakprof's own names and bad
   assert.equal(p.count, 0, 'no collector in this process: nothing kept');
   assert.equal(p.remove({}), false);
 });
+
+test('a new profile is one source that declares its descriptor: text, pprof and the judge follow with no other edit', async () => {
+  const { startTracking, snapshot, verifyNone, renderReport, toPprof, LeakError } = await import('leakprof');
+  const { SampleGroups } = await import('../dist/collect/sample-groups.js');
+  startTracking();
+  // The whole "source file": what it holds open, how it folds them, and its descriptor.
+  const open = [{ path: '/tmp/a.log', bytes: 4096 }, { path: '/tmp/b.log', bytes: 1024 }];
+  const openFiles = {
+    descriptor: {
+      name: 'open-files',
+      item: 'file',
+      sampleTypes: [{ type: 'open-files', unit: 'count', of: 'count' }, { type: 'buffered', unit: 'bytes', of: 'bytes' }],
+      holdsProcess: false,
+      check: { flag: 'max-open-files', limit: 1 },
+      hint: 'a file still open: close it',
+    },
+    sample(_now, maxEntries) {
+      const groups = new SampleGroups(maxEntries);
+      for (const f of open) groups.addCounted('log', { type: 'file', label: 'file *.log', state: 'open', stack: -1, createdBy: -1, createdByAsync: -1 }, 1, 0, 0, f.bytes);
+      return groups;
+    },
+  };
+  globalThis[Symbol.for('leakprof.collector')].addProfile(openFiles);
+  const proc = snapshot();
+  const profile = proc.profiles.find((p) => p.name === 'open-files');
+  assert.deepEqual([profile.total, profile.totalBytes, profile.groups[0].hint], [2, 5120, 'a file still open: close it']);
+  const report = { schema: 'leakprof.report/v1', command: ['test'], processes: [proc], outcome: { kind: 'running', exitCode: null, signal: null }, durationMs: 0 };
+  assert.match(renderReport(report), /^open-files profile: total 5\.0KB live, estimated from 2 samples\n5\.0KB @ file \*\.log open \(2 samples\)$/m);
+  const pprof = toPprof(report).find((f) => f.profile === 'open-files');
+  assert.ok(pprof, 'a pprof file of its own');
+  // Judged against its declared limit (1), by its flag too.
+  await assert.rejects(verifyNone({ settle: 0, failOn: 'open-files' }), (e) => e instanceof LeakError && e.leaks.some((l) => l.kind === 'open-files' && /^leak \(open-files\): 2 × file \*\.log open, no creation stack — close it$/.test(l.message)));
+  const { verdict } = await verifyNone({ settle: 0, max: 'open-files=2', failOn: 'open-files' });
+  assert.equal(verdict.totals.find((t) => t.kind === 'open-files')?.limit, 2);
+});

@@ -12,7 +12,7 @@ import { exitHow } from './exit-how.js';
 import { forceGc } from './force-gc.js';
 import { MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
-import { ResourceTable } from './resource-table.js';
+import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
 import { buildSnapshot, type ProfileSource, type SnapshotContext } from './snapshot.js';
 import { startPromiseSource } from './promise-source.js';
@@ -48,6 +48,8 @@ export class Collector {
   private readonly ctx: SnapshotContext;
   /** Users' own profiles (`profile()` from 'leakprof'), by name. */
   private readonly userProfiles = new Map<string, UserProfileTable>();
+  /** Sources added after the start (users' profiles, addProfile): their changes count for the heartbeat. */
+  private readonly added: ProfileSource[] = [];
   readonly memory = new MemorySeries();
 
   constructor(private readonly config: Omit<CollectorConfig, 'spool'>) {
@@ -95,8 +97,20 @@ export class Collector {
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
   get changes(): number {
     let changes = this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
-    for (const p of this.userProfiles.values()) changes += p.changes;
+    for (const p of this.added) changes += p.changes ?? 0;
     return changes;
+  }
+
+  /**
+   * A profile more: one source file that declares its descriptor and folds its live things is
+   * all a new profile takes — the report, the writers and check's judge read the descriptor.
+   */
+  addProfile(source: ProfileSource): void {
+    if (this.ctx.profiles!.some((p) => p.descriptor.name === source.descriptor.name) || source.descriptor.name === HANDLES_PROFILE.name) {
+      throw new Error(`leakprof: a profile named "${source.descriptor.name}" is there already`);
+    }
+    this.ctx.profiles!.push(source);
+    this.added.push(source);
   }
 
   /** A user's profile by name, made on first use: reached through the process's global by every copy of leakprof's `profile()`. */
@@ -105,8 +119,8 @@ export class Collector {
     if (table === undefined) {
       checkProfileName(name);
       table = new UserProfileTable(name, options, this.stacks);
+      this.addProfile(table);
       this.userProfiles.set(name, table);
-      this.ctx.profiles!.push(table);
     }
     return table;
   }

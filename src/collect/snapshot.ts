@@ -16,6 +16,8 @@ export interface ProfileSource {
   sample(now: number, maxEntries: number): SampleGroups;
   /** Adds this source's own bookkeeping to the message. */
   annotate?(message: SnapshotMessage): void;
+  /** Moves whenever its live things changed: the heartbeat writes only then (absent: the source is read only when a snapshot is taken anyway). */
+  readonly changes?: number;
 }
 
 export interface SnapshotContext {
