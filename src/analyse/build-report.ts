@@ -42,7 +42,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
   const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
-  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => {
+  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((wire) => {
+    const profile = wire.descriptor === undefined ? { ...wire, descriptor: fromWireV1(wire.name) } : wire;
     const groups = new Map<string, GroupReport>();
     for (const sample of profile.samples) {
       const signature = sampleSignature(sample, snap!.stacks);
@@ -93,6 +94,16 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   if (snap?.signal !== undefined) report.snapshot.signal = snap.signal;
   if (snap?.testRunner !== undefined) report.testRunner = snap.testRunner;
   return report;
+}
+
+/**
+ * A collector of wire version 1 sent no descriptors: an older leakprof's preload whose collector
+ * this process's verification API reads (two copies of leakprof in one program). Its handles held
+ * the process; its other profiles were not judged by count.
+ */
+function fromWireV1(name: string): WireProfileDescriptor {
+  const handles = name === 'handles';
+  return { name, item: 'item', sampleTypes: [{ type: name, unit: 'count', of: 'count' }], holdsProcess: handles, ...(handles ? { check: { flag: 'max-handles', limit: 0 } } : {}) };
 }
 
 /** The report's own copy of what the source declared (the public schema is not the wire's). */
