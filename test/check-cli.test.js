@@ -46,7 +46,7 @@ describe('leakprof check', { concurrency: true }, () => {
   test('--json: the run report plus a verdict', async () => {
     const { code, verdict, report } = await checkJson([ONE]);
     assert.equal(code, 1);
-    assert.equal(report.schema, 'leakprof.report/v1');
+    assert.equal(report.schema, 'leakprof.report/v2');
     assert.equal(verdict.status, 'leak');
     assert.equal(verdict.exitCode, 1);
     assert.deepEqual(where(verdict), [at(ONE, 'LEAK')]);
@@ -74,9 +74,9 @@ describe('leakprof check', { concurrency: true }, () => {
   test('--fail-on: kinds left out never fail', async () => {
     assert.equal((await check(['--fail-on', 'heap,async', MIXED])).code, 0);
     assert.equal((await check(['--fail-on', 'handles', MIXED])).code, 1);
-    const bad = await check(['--fail-on', 'sockets', MIXED]);
+    const bad = await check(['--fail-on', 'Sockets', MIXED]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--fail-on: unknown kind "sockets" \(use handles, async, listeners, heap\)/);
+    assert.match(bad.stderr, /--fail-on: "Sockets" is not a kind \(use handles, async, listeners, heap-growth or a profile's name\)/);
   });
 
   test('--ignore by type and by Type@glob; an empty rule is a usage error', async () => {
@@ -140,7 +140,7 @@ describe('leakprof check', { concurrency: true }, () => {
   test('--max-heap-growth: 40 MB kept fails, 40 MB released passes (measured after GC)', async () => {
     const kept = await checkJson(['--max-heap-growth', '10MB', 'fixtures/check/heap-retained.mjs']);
     assert.equal(kept.code, 1);
-    const heap = kept.verdict.violations.find((v) => v.kind === 'heap');
+    const heap = kept.verdict.violations.find((v) => v.kind === 'heap-growth');
     assert.ok(heap && heap.count > 30 * 1024 * 1024, JSON.stringify(kept.verdict.violations));
     assert.match(heap.message, /^heap: grew [\d.]+MB over .* after GC\), more than --max-heap-growth 10\.0MB/);
     const samples = kept.report.processes[0].memorySamples;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { matchesGlob } from '../dist/util/glob.js';
 import { matchesRule, parseIgnoreRule } from '../dist/check/ignore-rules.js';
 import { PolicyError, resolvePolicy } from '../dist/check/policy.js';
+import { HANDLES_PROFILE } from '../dist/collect/resource-table.js';
 
 const group = (type, frames, extra = {}) => ({ type, label: type, state: 'ref', frames, top: frames.find((f) => f.kind === 'user') ?? null, ...extra });
 const frame = (file, fn, kind = 'user') => ({ file, function: fn, line: 1, column: 1, kind });
@@ -37,15 +38,25 @@ test('rules: type, Type@glob (own or created-by frames), fn: top function, anyfn
 
 test('policy: defaults, sizes and durations, bad values are one clear error', () => {
   const p = resolvePolicy();
-  assert.deepEqual(p.limits, { handles: 0, async: 0, listeners: 0 });
+  // No limit set: each profile allows what it declares; every kind fails.
+  assert.deepEqual(p.limits, {});
   assert.equal(p.maxHeapGrowth, null);
   assert.equal(p.settleMs, 300);
-  assert.deepEqual([...p.failOn], ['handles', 'async', 'listeners', 'heap']);
+  assert.equal(p.failOn, null);
   const q = resolvePolicy({ maxHeapGrowth: '20MB', settle: '1s', failOn: 'handles, heap', maxHandles: 2 });
   assert.equal(q.maxHeapGrowth, 20 * 1024 * 1024);
   assert.equal(q.settleMs, 1000);
-  assert.deepEqual([...q.failOn], ['handles', 'heap']);
-  assert.equal(q.limits.handles, 2);
+  // `heap` in --fail-on is heap growth, the judgement's own name for it.
+  assert.deepEqual([...q.failOn], ['handles', 'heap-growth']);
+  assert.equal(q.limits['max-handles'], 2);
+  // --max <profile>=<n>, any profile: a string, a list, or an object (the config file's form).
+  assert.deepEqual(resolvePolicy({ max: 'db-connections=3,handles=1' }).limits, { 'max-db-connections': 3, 'max-handles': 1 });
+  assert.deepEqual(resolvePolicy({ max: ['db-connections=3'], maxPromises: 4 }).limits, { 'max-promises': 4, 'max-db-connections': 3 });
+  assert.deepEqual(resolvePolicy({ max: { 'db-connections': 2 } }).limits, { 'max-db-connections': 2 });
+  assert.throws(() => resolvePolicy({ max: 'db-connections' }), /--max takes <profile>=<n>/);
+  assert.throws(() => resolvePolicy({ max: 'DB=2' }), /--max: "DB" is not a profile name/);
+  assert.throws(() => resolvePolicy({ max: 'db=lots' }), /--max db takes a whole number, got "lots"/);
+  assert.throws(() => resolvePolicy({ failOn: 'Sockets' }), /--fail-on: "Sockets" is not a kind/);
   assert.throws(() => resolvePolicy({ maxHandles: -1 }), PolicyError);
   assert.throws(() => resolvePolicy({ settle: 'soon' }), /--settle: invalid duration/);
   assert.throws(() => resolvePolicy({ maxHeapGrowth: 'lots' }), /--max-heap-growth: invalid size/);
@@ -58,7 +69,7 @@ test('judge: the one-line message names the test when the report attributes one;
     pid: 7,
     snapshot: { reason: 'exit' },
     notes: [],
-    profiles: [{ name: 'handles', total: 3, groups: [{ count: 3, type: 'TCPWRAP', label: 'TCPWRAP', state: 'ref', keepsAlive: true, internal: false, frames: [top], top, entries: [], test: 'reconnects', hint: 'a socket still open: close the socket or the client that owns it' }] }],
+    profiles: [{ name: 'handles', descriptor: HANDLES_PROFILE, total: 3, groups: [{ count: 3, type: 'TCPWRAP', label: 'TCPWRAP', state: 'ref', keepsAlive: true, internal: false, frames: [top], top, entries: [], test: 'reconnects', hint: 'a socket still open: close the socket or the client that owns it' }] }],
   };
   const { verdict } = judge([proc], resolvePolicy());
   assert.equal(verdict.violations[0].message, 'leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it');

@@ -186,7 +186,7 @@ test('corrupt or unknown input: one line on stderr, exit 2', async () => {
     'truncated.pb.gz': readFileSync(join(TESTDATA, 'java.cpu.pb')).subarray(0, 0), // empty
     'cut.pb.gz': Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]),
     'other.json': Buffer.from('{"hello": "world"}\n'),
-    'broken.json': Buffer.from('{"schema": "leakprof.report/v1", '),
+    'broken.json': Buffer.from('{"schema": "leakprof.report/v2", '),
   };
   for (const [name, bytes] of Object.entries(cases)) {
     const file = join(dir, name);

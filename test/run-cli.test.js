@@ -120,7 +120,7 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
       assert.equal(a.stdout, '');
       assert.match(a.stderr, /report written to/);
       const report = JSON.parse(readFileSync(json, 'utf8'));
-      assert.equal(report.schema, 'leakprof.report/v1');
+      assert.equal(report.schema, 'leakprof.report/v2');
       assert.equal(report.tool.name, 'leakprof');
       assert.deepEqual(leaks(processFor(report, WORKERS)).map((g) => g.count), [3]);
 
@@ -137,7 +137,7 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
 
   test('the JSON report has the documented top-level shape', async () => {
     const { report } = await runLeakprof(['fixtures/cli/exit-3.mjs']);
-    assert.equal(report.schema, 'leakprof.report/v1');
+    assert.equal(report.schema, 'leakprof.report/v2');
     assert.deepEqual(report.command.slice(1), ['fixtures/cli/exit-3.mjs']);
     assert.equal(report.cwd, ROOT.replace(/\/$/, ''));
     assert.ok(!Number.isNaN(Date.parse(report.startedAt)));

@@ -1,8 +1,8 @@
 /** From what the processes sent to the report: frames resolved, groups classified and sorted, per-type summary and cross-check. */
-import { UNOPENED, type SnapshotMessage, type WireFrame, type WireSample } from '../transport/messages.js';
+import { UNOPENED, type SnapshotMessage, type WireFrame, type WireProfileDescriptor, type WireSample } from '../transport/messages.js';
 import type { ProcessSpool } from '../transport/spool-reader.js';
 import { newestSnapshot } from '../transport/spool-reader.js';
-import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary } from '../report/schema.js';
+import type { CrossCheck, GroupReport, ProcessReport, ProfileDescriptor, ProfileReport, TypeSummary } from '../report/schema.js';
 import { toFrameReports, toolOwner, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
@@ -42,11 +42,12 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
   const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
-  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => {
+  const profiles: ProfileReport[] = (snap?.profiles ?? []).map((wire) => {
+    const profile = wire.descriptor === undefined ? { ...wire, descriptor: fromWireV1(wire.name) } : wire;
     const groups = new Map<string, GroupReport>();
     for (const sample of profile.samples) {
       const signature = sampleSignature(sample, snap!.stacks);
-      const group = buildGroup(sample, snap!.stacks, options.cwd, profile.name);
+      const group = buildGroup(sample, snap!.stacks, options.cwd, profile.descriptor);
       const same = groups.get(signature);
       if (same) mergeInto(same, group);
       else {
@@ -56,7 +57,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
         groups.set(signature, group);
       }
     }
-    const out: ProfileReport = { name: profile.name, total: profile.total, groups: [...groups.values()].sort(compareGroups) };
+    const out: ProfileReport = { name: profile.name, descriptor: describe(profile.descriptor), total: profile.total, groups: [...groups.values()].sort(compareGroups) };
     if (profile.totalBytes !== undefined) out.totalBytes = profile.totalBytes;
     return out;
   });
@@ -95,7 +96,27 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   return report;
 }
 
-function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string, profile: string): GroupReport {
+/**
+ * A collector of wire version 1 sent no descriptors: an older leakprof's preload whose collector
+ * this process's verification API reads (two copies of leakprof in one program). Its handles held
+ * the process; its other profiles were not judged by count.
+ */
+function fromWireV1(name: string): WireProfileDescriptor {
+  const handles = name === 'handles';
+  return { name, item: 'item', sampleTypes: [{ type: name, unit: 'count', of: 'count' }], holdsProcess: handles, ...(handles ? { check: { flag: 'max-handles', limit: 0 } } : {}) };
+}
+
+/** The report's own copy of what the source declared (the public schema is not the wire's). */
+function describe(wire: WireProfileDescriptor): ProfileDescriptor {
+  const out: ProfileDescriptor = { name: wire.name, item: wire.item, sampleTypes: wire.sampleTypes.map((t) => ({ ...t })), holdsProcess: wire.holdsProcess };
+  if (wire.defaultSampleType !== undefined) out.defaultSampleType = wire.defaultSampleType;
+  if (wire.check) out.check = { ...wire.check };
+  if (wire.hint !== undefined) out.hint = wire.hint;
+  if (wire.user) out.user = true;
+  return out;
+}
+
+function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string, profile: WireProfileDescriptor): GroupReport {
   const frames = sample.stack >= 0 && stacks[sample.stack] ? toFrameReports(stacks[sample.stack]!, cwd) : null;
   const top = frames ? topUserFrame(frames) : null;
   const group: GroupReport = {
@@ -105,8 +126,8 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     state: sample.state,
     ageMinMs: sample.ageMinMs,
     ageMaxMs: sample.ageMaxMs,
-    // Only handles and requests hold the event loop; a pending promise or a listener never does.
-    keepsAlive: profile === 'handles' && KEEPS_ALIVE_STATES.has(sample.state),
+    // Only handles and requests hold the event loop; a pending promise, a listener or a user's item never does.
+    keepsAlive: profile.holdsProcess && KEEPS_ALIVE_STATES.has(sample.state),
     internal: false,
     frames,
     top,
@@ -140,8 +161,10 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   if (benign) group.benign = benign;
   const tool = frames ? toolOwner(frames) : undefined;
   if (tool !== undefined) group.tool = tool;
-  const hint = hintFor(sample.type, sample.label, sample.state);
+  // A profile that declares its own hint (a user's) knows its items better than a type table does.
+  const hint = profile.hint ?? hintFor(sample.type, sample.label, sample.state);
   if (hint) group.hint = hint;
+  if (sample.labels !== undefined) group.labels = { ...sample.labels };
   if (sample.test !== undefined) group.test = sample.test;
   else {
     // No runner integration said which test: the source may (test-from-source.ts).
@@ -181,8 +204,8 @@ function compareGroups(a: GroupReport, b: GroupReport): number {
 
 function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummary[] {
   const byType = new Map<string, TypeSummary>();
-  // The per-type table is about async_hooks types: the async and listeners profiles have their own totals.
-  for (const profile of profiles.filter((p) => p.name === 'handles')) {
+  // The per-type table is about async_hooks types, the things that can hold the process: other profiles have their own totals.
+  for (const profile of profiles.filter((p) => p.descriptor.holdsProcess)) {
     for (const group of profile.groups) {
       if (group.internal || group.benign) continue;
       let row = byType.get(group.type);

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'no
 import { parseBytes } from '../util/bytes.js';
 import { parseDuration } from '../util/duration.js';
 import { parseIgnoreRule } from './ignore-rules.js';
-import { KINDS, type PolicyOptions } from './policy.js';
+import { resolvePolicy, type PolicyOptions } from './policy.js';
 
 export interface CheckSettings extends PolicyOptions {
   /** Baseline file (see --baseline). */
@@ -22,12 +22,13 @@ export interface CheckSettings extends PolicyOptions {
   junit?: string;
 }
 
-type Kind = 'number' | 'string' | 'boolean' | 'list' | 'size' | 'duration' | 'path';
+type Kind = 'number' | 'string' | 'boolean' | 'list' | 'size' | 'duration' | 'path' | 'limits';
 
 const KNOWN: Record<keyof CheckSettings, Kind> = {
   maxHandles: 'number',
   maxPromises: 'number',
   maxListeners: 'number',
+  max: 'limits',
   maxHeapGrowth: 'size',
   strict: 'boolean',
   failOn: 'list',
@@ -82,6 +83,7 @@ const SHAPE: Record<Kind, string> = {
   size: 'a number of bytes or a string such as "20MB"',
   duration: 'a number of ms or a string such as "300ms"',
   path: 'a file path relative to the project folder',
+  limits: 'an object of profile names and whole numbers, such as { "db-connections": 5 }',
 };
 
 function validate(value: unknown, where: string, cwd: string): CheckSettings {
@@ -96,9 +98,10 @@ function validate(value: unknown, where: string, cwd: string): CheckSettings {
       kind === 'boolean' ? typeof v === 'boolean' :
       kind === 'string' || kind === 'path' ? typeof v === 'string' :
       kind === 'size' || kind === 'duration' ? (typeof v === 'number' && Number.isFinite(v) && v >= 0) || typeof v === 'string' :
+      kind === 'limits' ? v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0) :
       typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
     if (!ok) throw bad(`must be ${SHAPE[kind]}, got ${JSON.stringify(v)}`);
-    const problem = meaning(key as keyof CheckSettings, v as string | number | string[], cwd);
+    const problem = meaning(key as keyof CheckSettings, v as string | number | string[] | Record<string, number>, cwd);
     if (problem) throw new ConfigError(`${where}: "${key}": ${problem}`);
     out[key] = v;
   }
@@ -106,8 +109,7 @@ function validate(value: unknown, where: string, cwd: string): CheckSettings {
 }
 
 /** What is wrong with a well-typed value, checked by the same parsers as its flag; undefined when nothing. */
-function meaning(key: keyof CheckSettings, v: string | number | string[], cwd: string): string | undefined {
-  const words = (x: string | string[]): string[] => (Array.isArray(x) ? x : [x]).flatMap((w) => w.split(',')).map((w) => w.trim()).filter(Boolean);
+function meaning(key: keyof CheckSettings, v: string | number | string[] | Record<string, number>, cwd: string): string | undefined {
   try {
     switch (key) {
       case 'maxHeapGrowth':
@@ -118,10 +120,15 @@ function meaning(key: keyof CheckSettings, v: string | number | string[], cwd: s
         return undefined;
       case 'timeout':
         return parseDuration(v as string) > 0 ? undefined : 'must be more than 0 (leave it out for no timeout)';
-      case 'failOn': {
-        const unknown = words(v as string | string[]).filter((k) => !(KINDS as readonly string[]).includes(k));
-        return unknown.length ? `has unknown kind(s) ${unknown.map((k) => `"${k}"`).join(', ')} (use ${KINDS.join(', ')})` : undefined;
-      }
+      case 'failOn':
+      case 'max':
+        // The same parser as the flags; its message without the flag the user did not type.
+        try {
+          resolvePolicy({ [key]: v });
+          return undefined;
+        } catch (error) {
+          return (error as Error).message.replace(/^--[a-z-]+:? /, '');
+        }
       case 'ignore':
         for (const rule of Array.isArray(v) ? v : [v as string]) parseIgnoreRule(rule, 'rule');
         return undefined;

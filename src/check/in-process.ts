@@ -86,7 +86,7 @@ const NEVER_UNTRACKED = new Set(['TTYWRAP', 'PIPEWRAP', 'FSEVENTWRAP', 'SIGNALWR
  * counts more of a kind than the collector tracks. They become groups without a stack.
  */
 function addUntracked(report: ProcessReport): void {
-  const handles = report.profiles.find((p) => p.name === 'handles');
+  const handles = report.profiles.find((p) => p.descriptor.holdsProcess);
   if (!handles) return;
   const snapActive = new Map<string, number>();
   try {

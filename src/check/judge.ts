@@ -1,16 +1,18 @@
 /**
  * The judgement shared by `leakprof check` and verifyNone(): from processes' profiles to a
- * verdict. Generic over profiles by name — handles today, async and listeners when the
- * collector tracks them, a user's own profile tomorrow — plus heap growth from the memory series.
+ * verdict. Generic over profiles: each is judged as its descriptor says (whether its items hold
+ * the process open, its limit's flag and default; a profile with no check rule, the heap
+ * profile, is never judged) — handles, async, listeners, a user's own alike — plus heap growth
+ * (kind 'heap-growth') from the memory series.
  */
-import type { Exclusion, GroupReport, Outcome, ProcessReport, Verdict, Violation } from '../report/schema.js';
+import { HEAP_GROWTH, type Exclusion, type GroupReport, type Outcome, type ProcessReport, type ProfileDescriptor, type Verdict, type Violation } from '../report/schema.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
 import { BaselineBudget } from './baseline.js';
 import { locate, locationText, testOf } from './group-location.js';
 import { ignoredBy } from './ignore-rules.js';
-import { limitFor, type CheckPolicy } from './policy.js';
+import { failsOn, limitFor, type CheckPolicy } from './policy.js';
 import { UNOPENED } from '../transport/messages.js';
 import { holdsSomething } from '../analyse/resource-types.js';
 
@@ -21,6 +23,8 @@ export const EXIT_HANG = 124;
 /** A group that counts against its kind's limit (count may be less than the group's: what the baseline knew is off). */
 export interface Counted {
   kind: string;
+  /** The profile the group is of. */
+  profile: ProfileDescriptor;
   pid: number;
   group: GroupReport;
   count: number;
@@ -44,13 +48,18 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
 
   for (const proc of processes) {
     // On their way out at the snapshot: said in --verbose, never counted. Only those the workload made.
+    // The settled are resources of the profile whose items hold the process.
+    const resources = proc.profiles.find((p) => p.descriptor.holdsProcess)?.name ?? 'handles';
     for (const s of proc.settled ?? []) {
       if (s.location === null) continue;
       const why = s.why === 'closing' ? 'closed: its destroy event had not arrived yet' : 'freed by garbage collection';
-      excluded.push({ kind: 'handles', pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
+      excluded.push({ kind: resources, pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
     }
     const workers = workerLocations(proc);
     for (const profile of proc.profiles) {
+      const d = profile.descriptor;
+      // Reported, never judged (the heap profile: its growth is judged on the memory series).
+      if (!d.check) continue;
       for (const group of profile.groups) {
         const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
           const entry: Exclusion = { kind: profile.name, pid: proc.pid, count, type: group.type, label: group.label, state: group.state, why, reason };
@@ -75,7 +84,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('internal', "a Worker's own message ports: the worker is what counts");
           continue;
         }
-        const only = reportedOnly(proc, profile.name, group);
+        const only = reportedOnly(proc, d, group);
         if (only) {
           exclude(only.why, only.reason);
           continue;
@@ -85,8 +94,8 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('runner', `the test runner's own (${proc.testRunner}): made outside any test, with no frame of your code`);
           continue;
         }
-        if (!counts(profile.name, group, policy.strict)) {
-          exclude('unref', profile.name !== 'handles' ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
+        if (!counts(d, group, policy.strict)) {
+          exclude('unref', !d.holdsProcess ? `state ${group.state}` : !policy.strict ? "unref'd: does not keep the process alive (--strict counts it)"
             : group.state === 'object' ? 'a JavaScript object, not a handle: it holds nothing by itself'
             : "unref'd and made by library code alone (no frame of yours): the library's own housekeeping");
           continue;
@@ -108,20 +117,22 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           count -= known;
           if (count === 0) continue;
         }
-        counted.push({ kind: profile.name, pid: proc.pid, group, count });
+        counted.push({ kind: profile.name, profile: d, pid: proc.pid, group, count });
       }
     }
   }
 
   const violations: Violation[] = [];
-  const kinds = [...new Set(['handles', ...counted.map((c) => c.kind)])];
+  // Every judged profile any process declared, in the order first seen (handles first: every collector has it).
+  const judged = new Map<string, ProfileDescriptor>();
+  for (const proc of processes) for (const p of proc.profiles) if (p.descriptor.check && !judged.has(p.name)) judged.set(p.name, p.descriptor);
   const totals: Verdict['totals'] = [];
   const over: Counted[] = [];
-  for (const kind of kinds) {
+  for (const [kind, descriptor] of judged) {
     const mine = counted.filter((c) => c.kind === kind);
     const total = mine.reduce((n, c) => n + c.count, 0);
-    const limit = limitFor(policy, kind);
-    const failOn = policy.failOn.has(kind);
+    const limit = limitFor(policy, descriptor);
+    const failOn = failsOn(policy, kind);
     totals.push({ kind, counted: total, limit, failOn });
     if (failOn && total > limit) over.push(...mine);
   }
@@ -136,10 +147,11 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
     for (const proc of processes) {
       const heap = heapGrowth(proc);
       if (!heap) continue;
-      totals.push({ kind: 'heap', counted: heap.growth, limit: policy.maxHeapGrowth, failOn: policy.failOn.has('heap') });
-      if (policy.failOn.has('heap') && heap.growth > policy.maxHeapGrowth) {
+      const failOn = failsOn(policy, HEAP_GROWTH);
+      totals.push({ kind: HEAP_GROWTH, counted: heap.growth, limit: policy.maxHeapGrowth, failOn });
+      if (failOn && heap.growth > policy.maxHeapGrowth) {
         violations.push({
-          kind: 'heap',
+          kind: HEAP_GROWTH,
           pid: proc.pid,
           count: heap.growth,
           message:
@@ -160,12 +172,12 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
  * process that exited by itself (its loop ran empty, or it called process.exit()) was kept
  * alive by nothing; what counts there is what is still open and holds something.
  */
-function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
+function reportedOnly(proc: ProcessReport, profile: ProfileDescriptor, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
   if (unfinishedWorker(proc)) {
     return { why: 'unfinished', reason: `its test runner (${proc.testRunner}) ended this worker before it wrote its exit snapshot: its last heartbeat saw tests at work, not what they left` };
   }
   const exited = endedByItself(proc);
-  if (profile === 'handles') {
+  if (profile.holdsProcess) {
     if (group.state === UNOPENED) return { why: 'holds-nothing', reason: 'a socket with no file descriptor of its own (never connected, already let go, or a TLS socket over a JavaScript stream, whose own transport is judged by itself): it holds nothing' };
     // Requests (fs, dns, connect, write) have no ref of their own: 'pending' is their state.
     if (exited && group.state === 'pending') {
@@ -176,7 +188,7 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
     }
     return undefined;
   }
-  if (profile === 'async' && exited && proc.snapshot.exitHow === 'exit-call') {
+  if (profile.check?.endsWithExitCall && exited && proc.snapshot.exitHow === 'exit-call') {
     return { why: 'exited', reason: 'pending when the process ended itself (process.exit()): the code waiting on it stopped with the process, it was not parked' };
   }
   return undefined;
@@ -239,10 +251,10 @@ function workerLocations(proc: ProcessReport): Set<string> {
   return out;
 }
 
-function counts(profile: string, group: GroupReport, strict: boolean): boolean {
+function counts(profile: ProfileDescriptor, group: GroupReport, strict: boolean): boolean {
   // --strict counts unref'd handles the workload's code made (an unref'd socket per request);
   // a library's own unref'd housekeeping (npm's progress timer, a pool's idle timer) it cannot close.
-  if (profile === 'handles') return group.keepsAlive || (strict && group.state !== 'object' && (group.top !== null || group.createdBy?.top != null));
+  if (profile.holdsProcess) return group.keepsAlive || (strict && group.state !== 'object' && (group.top !== null || group.createdBy?.top != null));
   return !DONE_STATES.has(group.state);
 }
 
@@ -295,12 +307,12 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
   const label = labels.size === 1 ? g.label : g.type;
   const at = locate(g);
   const test = testOf(g);
-  const prefix = c.kind === 'handles' ? 'leak' : `leak (${c.kind})`;
+  const prefix = c.profile.holdsProcess ? 'leak' : `leak (${c.kind})`;
   let where: string;
   if (!at) {
     where =
       g.frames !== null ? 'created by Node itself (no frame of your code)'
-      : g.label.endsWith('(made before tracking)') || c.kind !== 'handles' ? 'no creation stack'
+      : g.label.endsWith('(made before tracking)') || !c.profile.holdsProcess ? 'no creation stack'
       : 'no creation stack (sampled out: rerun with --stacks all to locate it)';
   } else if (at.how === 'top') {
     where = `created at ${at.frame.file}:${at.frame.line}`;

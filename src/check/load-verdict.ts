@@ -23,7 +23,7 @@ export const FLAT_SLOPE_BYTES_PER_MIN = 4 * 1024 * 1024;
 
 export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
   const main = run.report.processes[0];
-  const groups = main?.profiles.find((p) => p.name === 'handles')?.groups ?? [];
+  const groups = main?.profiles.find((p) => p.descriptor.holdsProcess)?.groups ?? [];
   const leakedHandles = run.exitedByItself ? [] : groups.filter((g) => g.keepsAlive && !g.internal && !g.benign);
   const slope = run.result ? run.result.slopeBytesPerMin : null;
   const memoryGrowing = slope !== null && slope > FLAT_SLOPE_BYTES_PER_MIN;

@@ -10,6 +10,7 @@
  */
 import { forceGc } from '../collect/force-gc.js';
 import { asOwn } from '../collect/own-activity.js';
+import { PROMISES_PROFILE } from '../collect/promise-table.js';
 import type { GroupReport, ProcessReport, Verdict, Violation } from '../report/schema.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { baselineFrom, type Baseline } from './baseline.js';
@@ -100,7 +101,7 @@ export async function trackLeaks<T>(fn: () => T | Promise<T>, options: Omit<Veri
  * itself and the waits inside it are pending by construction, never parked.
  */
 function withoutWaitsSince(snap: ProcessReport, promisesBefore: number): ProcessReport {
-  const async = snap.profiles.find((p) => p.name === 'async');
+  const async = snap.profiles.find((p) => p.name === PROMISES_PROFILE.name);
   if (!async) return snap;
   const groups = async.groups.filter((g) => g.entries.length === 0 || g.entries.some((e) => e.id <= promisesBefore));
   if (groups.length === async.groups.length) return snap;

@@ -8,7 +8,7 @@
  * the profile can be read in an 'exit' handler like every other snapshot.
  */
 import { Session } from 'node:inspector';
-import type { WireFrame } from '../transport/messages.js';
+import type { WireFrame, WireProfileDescriptor } from '../transport/messages.js';
 import { SampleGroups } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
 import { isOwnFile, isUserFile } from './frame-owner.js';
@@ -33,8 +33,23 @@ interface SamplingProfile {
   samples: Array<{ size: number; nodeId: number; ordinal: number }>;
 }
 
+/**
+ * The heap profile (`--heap`): measured in bytes, never judged by count: what grows is judged on
+ * the memory series (`--max-heap-growth`, kind 'heap-growth').
+ */
+export const HEAP_PROFILE: WireProfileDescriptor = {
+  name: 'heap',
+  item: 'allocation',
+  sampleTypes: [
+    { type: 'samples', unit: 'count', of: 'count' },
+    { type: 'space', unit: 'bytes', of: 'bytes' },
+  ],
+  defaultSampleType: 'space',
+  holdsProcess: false,
+};
+
 export class HeapProfile implements ProfileSource {
-  readonly name = 'heap';
+  readonly descriptor = HEAP_PROFILE;
   private session: Session | undefined;
   /** Why the profile could not start, for the report's notes. */
   failure: string | undefined;

@@ -7,6 +7,7 @@
  * snapshot time.
  */
 import { getEventListeners } from 'node:events';
+import type { WireProfileDescriptor } from '../transport/messages.js';
 import { isOwnActivity } from './own-activity.js';
 import type { ListenerListener } from './listener-source.js';
 import type { StackBoundary } from './resource-source.js';
@@ -34,10 +35,19 @@ class WatchedPair {
   ) {}
 }
 
+/** The listeners profile (`--listeners`): listeners still attached to a target that holds more than the threshold. */
+export const LISTENERS_PROFILE: WireProfileDescriptor = {
+  name: 'listeners',
+  item: 'listener',
+  sampleTypes: [{ type: 'listeners', unit: 'count', of: 'count' }],
+  holdsProcess: false,
+  check: { flag: 'max-listeners', limit: 0 },
+};
+
 type EmitterLike = { _events?: Record<string | symbol, unknown> };
 
 export class ListenerTable implements ListenerListener, ProfileSource {
-  readonly name = 'listeners';
+  readonly descriptor = LISTENERS_PROFILE;
   private readonly watched = new WeakMap<object, Map<string | symbol, WatchedPair>>();
   private readonly pairs: WatchedPair[] = [];
   /** EventTarget keeps no count we can read cheaply: adds minus removes, per target and type. */

@@ -9,7 +9,7 @@
  * await's, and the one `send` returned), and the one a person needs is the await, with
  * the promise it waits on beside it.
  */
-import type { SnapshotMessage } from '../transport/messages.js';
+import type { SnapshotMessage, WireProfileDescriptor } from '../transport/messages.js';
 import { isOwnActivity } from './own-activity.js';
 import type { PromiseListener } from './promise-source.js';
 import type { StackBoundary } from './resource-source.js';
@@ -56,11 +56,23 @@ export class PromiseRecord {
   ) {}
 }
 
+/**
+ * The async profile (`--promises`): promises nothing settles and async functions parked at an
+ * await. A pending one in a process that called process.exit() was not parked: its code stopped with the process.
+ */
+export const PROMISES_PROFILE: WireProfileDescriptor = {
+  name: 'async',
+  item: 'task',
+  sampleTypes: [{ type: 'async', unit: 'count', of: 'count' }],
+  holdsProcess: false,
+  check: { flag: 'max-promises', limit: 0, endsWithExitCall: true },
+};
+
 /** A chain of waits longer than this is cut: its root is reported as unknown. */
 const MAX_CHAIN = 64;
 
 export class PromiseTable implements PromiseListener, ProfileSource {
-  readonly name = 'async';
+  readonly descriptor = PROMISES_PROFILE;
   readonly live = new Map<number, PromiseRecord>();
   created = 0;
   settledCount = 0;

@@ -4,7 +4,7 @@
  * detail checks made at snapshot time). This runs on every async resource the workload
  * creates: keep it allocation-light.
  */
-import type { StackMode, WireTypeCount } from '../transport/messages.js';
+import type { StackMode, WireProfileDescriptor, WireTypeCount } from '../transport/messages.js';
 import { isOwnActivity } from './own-activity.js';
 import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
@@ -12,6 +12,15 @@ import { StackBudget } from './stack-budget.js';
 import type { RawStack, StackTable } from './stack-table.js';
 import { currentTest } from './test-context.js';
 import type { TimerStackSink } from './timer-source.js';
+
+/** The handles profile: live async resources (handles, timers, requests), the ones that can hold the process open. */
+export const HANDLES_PROFILE: WireProfileDescriptor = {
+  name: 'handles',
+  item: 'handle',
+  sampleTypes: [{ type: 'handles', unit: 'count', of: 'count' }],
+  holdsProcess: true,
+  check: { flag: 'max-handles', limit: 0 },
+};
 
 export class LiveRecord {
   /** The test (interned, test-context.ts) whose code created it, or -1. */

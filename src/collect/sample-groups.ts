@@ -3,7 +3,7 @@
  * stack…), exact counts and age ranges, and the first `maxEntries` things listed one by
  * one. Every profile (handles, async, listeners) is built through it.
  */
-import type { WireEntry, WireProfile, WireSample } from '../transport/messages.js';
+import type { WireEntry, WireProfile, WireProfileDescriptor, WireSample } from '../transport/messages.js';
 
 export type SampleHead = Omit<WireSample, 'count' | 'ageMinMs' | 'ageMaxMs' | 'entries'>;
 
@@ -52,8 +52,8 @@ export class SampleGroups {
     sample.ageMaxMs = Math.max(sample.ageMaxMs, ageMaxMs);
   }
 
-  profile(name: string): WireProfile {
-    const profile: WireProfile = { name, total: this.total, samples: [...this.groups.values()] };
+  profile(descriptor: WireProfileDescriptor): WireProfile {
+    const profile: WireProfile = { name: descriptor.name, descriptor, total: this.total, samples: [...this.groups.values()] };
     if (this.totalBytes !== undefined) profile.totalBytes = this.totalBytes;
     return profile;
   }

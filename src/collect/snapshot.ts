@@ -1,20 +1,23 @@
 /** Turns the live table into a snapshot message: groups by (label, state, stack), exact counts, capped entries. */
 import { memoryNow } from './memory-series.js';
-import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
+import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile, WireProfileDescriptor } from '../transport/messages.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { describe, isAlive, isClosing, streamUnder } from './resource-details.js';
-import { ResourceTable } from './resource-table.js';
+import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
 import { testName, testNotes, testRunner } from './test-context.js';
 
-/** A profile other than handles (async, listeners): folds its live things at snapshot time. */
+/** A profile other than handles (async, listeners, heap, a user's own): folds its live things at snapshot time. */
 export interface ProfileSource {
-  readonly name: string;
+  /** What the profile is, declared by the source itself: carried with every snapshot. */
+  readonly descriptor: WireProfileDescriptor;
   sample(now: number, maxEntries: number): SampleGroups;
   /** Adds this source's own bookkeeping to the message. */
   annotate?(message: SnapshotMessage): void;
+  /** Moves whenever its live things changed: the heartbeat writes only then (absent: the source is read only when a snapshot is taken anyway). */
+  readonly changes?: number;
 }
 
 export interface SnapshotContext {
@@ -32,11 +35,11 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   const now = performance.now();
   const settled = new Map<string, Settled>();
   const handles = handlesProfile(ctx, now, settled);
-  const profiles = [handles.profile('handles')];
+  const profiles = [handles.profile(HANDLES_PROFILE)];
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
     const groups = source.sample(now, ctx.maxEntries);
-    profiles.push(groups.profile(source.name));
+    profiles.push(groups.profile(source.descriptor));
     dropped += groups.dropped;
   }
   const memory = memoryNow();

@@ -36,9 +36,11 @@ export class StackTable {
   private readonly prepareToUser: (error: Error, sites: CallSite[]) => number;
   /** Top frames of this file are dropped from the capture under way (a dispatcher between V8 and the boundary, there or not). */
   private skipFile: string | undefined;
+  /** This many top frames are dropped from the stack being resolved (a user profile's `add(item, { skip })`, Go's skip). */
+  private skipFrames = 0;
   private readonly tails = new Map<number, number>();
 
-  constructor(private readonly depth: number) {
+  constructor(readonly depth: number) {
     this.prepare = (_error, sites) => this.intern(this.cut(sites));
     this.prepareToUser = (_error, all) => {
       const sites = this.cut(all);
@@ -73,6 +75,7 @@ export class StackTable {
   }
 
   private cut(sites: CallSite[]): CallSite[] {
+    if (this.skipFrames > 0) sites = sites.slice(this.skipFrames);
     if (this.skipFile === undefined) return sites;
     let i = 0;
     while (i < sites.length && sites[i]!.getFileName() === this.skipFile) i++;
@@ -104,11 +107,12 @@ export class StackTable {
   }
 
   /** The interned id of a stack from `captureLazy` (the same id `capture` gives the same frames), or -1. Reading it again is free: V8 keeps the first result. */
-  resolve(raw: RawStack, skipFile?: string): number {
+  resolve(raw: RawStack, skipFile?: string, skipFrames = 0): number {
     const ErrorCtor = Error as ErrorConstructor & { prepareStackTrace?: unknown };
     const savedPrepare = ErrorCtor.prepareStackTrace;
     ErrorCtor.prepareStackTrace = this.prepare;
     this.skipFile = skipFile;
+    this.skipFrames = skipFrames;
     try {
       const id = (raw as { stack?: unknown }).stack;
       return typeof id === 'number' ? id : -1;
@@ -116,6 +120,7 @@ export class StackTable {
       return -1;
     } finally {
       ErrorCtor.prepareStackTrace = savedPrepare;
+      this.skipFrames = 0;
     }
   }
 

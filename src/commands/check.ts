@@ -5,7 +5,8 @@ import { runCheck } from '../check/run-check.js';
 import { colorsFor, plain } from '../report/colors.js';
 import { inGithubActions, renderAnnotations } from '../report/github-annotations.js';
 import { renderJunit } from '../report/junit.js';
-import type { ProcessReport } from '../report/schema.js';
+import { HEAP_GROWTH, type ProcessReport, type ProfileDescriptor } from '../report/schema.js';
+import { resolvePolicy } from '../check/policy.js';
 import { renderProcess } from '../report/text-report.js';
 import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../util/errors.js';
@@ -18,6 +19,7 @@ interface CheckFlags extends ReportFlags, CollectorFlags {
   maxHandles?: string;
   maxPromises?: string;
   maxListeners?: string;
+  max?: string[];
   maxHeapGrowth?: string;
   strict?: boolean;
   failOn?: string;
@@ -48,9 +50,10 @@ export function checkCommand(): Command {
     .option('--max-handles <n>', 'live handles allowed (default 0)')
     .option('--max-promises <n>', 'pending promises allowed, with --promises (default 0)')
     .option('--max-listeners <n>', 'listeners allowed, with --listeners (default 0)')
+    .option('--max <profile=n>', "items allowed in any profile by name, your own too: --max db-connections=5 (or --max-db-connections 5); repeatable (default: what the profile declares, 0)", collect)
     .option('--max-heap-growth <size>', 'heap growth allowed from start to exit, measured after GC (e.g. 20MB); off by default')
     .option('--strict', "count unref'd resources too (an unref'd socket still holds a file descriptor)")
-    .option('--fail-on <kinds>', 'kinds that fail the check: handles,async,listeners,heap (default all)')
+    .option('--fail-on <kinds>', "kinds that fail the check: handles, async, listeners, heap-growth or a profile's name, comma-separated (default all)")
     .option('--ignore <rule>', 'ignore a type (TTYWRAP), a type by stack file (Timeout@node_modules/pino/**), a top function (fn:name) or any function (anyfn:name); repeatable', collect)
     .option('--settle <duration>', 'how long in-flight work may take to end before it is a leak (default 300ms)')
     .option('--baseline <file>', 'compare with a baseline: written from this run when missing, else only what is new counts')
@@ -67,6 +70,9 @@ export function checkCommand(): Command {
   addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
+  // `--max-<profile> <n>` for a profile check has no flag of its own (a user's): read as `--max <profile>=<n>`.
+  const parseOptions = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (args: string[]) => parseOptions(maxFlags(cmd, args));
   cmd.addHelpText(
     'after',
     '\nExamples:\n' +
@@ -122,6 +128,7 @@ export function checkCommand(): Command {
       // The verdict is already on stderr: a JUnit file that cannot be written costs only itself.
       writeOutput(settings.junit, renderJunit(verdict, (v) => `${v.message}\n\n${stacks.get(v) ?? ''}`, report.durationMs), '--junit', `the verdict above stands (exit ${verdict.exitCode})`);
     }
+    for (const warning of unknownKinds(report.processes, settings)) process.stderr.write(colors.yellow(`leakprof: warning: ${warning}\n`));
     if (inGithubActions()) process.stderr.write(renderAnnotations(verdict));
     process.exitCode = verdict.exitCode;
   });
@@ -135,6 +142,8 @@ function mergeSettings(config: CheckSettings, flags: CheckFlags): CheckSettings 
   if (flags.maxHandles !== undefined) out.maxHandles = num(flags.maxHandles, '--max-handles');
   if (flags.maxPromises !== undefined) out.maxPromises = num(flags.maxPromises, '--max-promises');
   if (flags.maxListeners !== undefined) out.maxListeners = num(flags.maxListeners, '--max-listeners');
+  // Flags win, profile by profile: the config's other limits stay.
+  if (flags.max !== undefined) out.max = { ...maxObject(config.max), ...maxObject(flags.max) };
   if (flags.maxHeapGrowth !== undefined) out.maxHeapGrowth = flags.maxHeapGrowth;
   if (flags.strict !== undefined) out.strict = flags.strict;
   if (flags.failOn !== undefined) out.failOn = flags.failOn;
@@ -145,6 +154,63 @@ function mergeSettings(config: CheckSettings, flags: CheckFlags): CheckSettings 
   if (flags.listeners !== undefined) out.listeners = flags.listeners;
   if (flags.timeout !== undefined) out.timeout = flags.timeout;
   if (flags.junit !== undefined) out.junit = flags.junit;
+  return out;
+}
+
+/**
+ * Names in --fail-on and --max that no process declared a profile for: a typo, or a profile
+ * not turned on (--promises) or never made in this run. Said, not failed: a user's profile may
+ * be made only on some paths.
+ */
+function unknownKinds(processes: readonly ProcessReport[], settings: CheckSettings): string[] {
+  const declared = new Map<string, ProfileDescriptor>();
+  for (const proc of processes) for (const p of proc.profiles) declared.set(p.name, p.descriptor);
+  if (declared.size === 0) return [];
+  const known = [...declared.keys()].join(', ');
+  const out: string[] = [];
+  const failOn = resolvePolicy({ failOn: settings.failOn }).failOn;
+  for (const kind of failOn ?? []) {
+    if (kind !== HEAP_GROWTH && !declared.has(kind)) out.push(`--fail-on names "${kind}", which no process had a profile of (profiles: ${known})`);
+  }
+  for (const name of Object.keys(maxObject(settings.max))) {
+    const bare = name.replace(/^max-/, '');
+    if (![...declared.values()].some((d) => d.name === bare || d.check?.flag === `max-${bare}`)) out.push(`--max names "${bare}", which no process had a profile of (profiles: ${known})`);
+  }
+  return out;
+}
+
+/** `--max` values as an object (the config file's form); bad ones are left for the policy to refuse. */
+function maxObject(value: CheckSettings['max']): Record<string, number | string> {
+  if (value === undefined) return {};
+  if (!Array.isArray(value) && typeof value === 'object') return value;
+  const out: Record<string, string> = {};
+  for (const pair of (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','))) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new WorkloadError(`--max takes <profile>=<n> (--max db-connections=5), got "${pair}"`, 2);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * check's own options up to the command, with `--max-<name> <n>` (or `=<n>`) for a name check
+ * has no option for turned into `--max <name>=<n>`. What follows the command is the workload's.
+ */
+function maxFlags(cmd: Command, args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--' || !arg.startsWith('-')) return [...out, ...args.slice(i)];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const option = cmd.options.find((o) => o.long === flag || o.short === flag);
+    const max = /^--max-([a-z][a-z0-9-]*)$/.exec(flag);
+    if (option === undefined && max && (inline !== undefined || i + 1 < args.length)) {
+      out.push('--max', `${max[1]}=${inline ?? args[++i]}`);
+      continue;
+    }
+    out.push(arg);
+    if (option !== undefined && (option.required || option.optional) && inline === undefined && i + 1 < args.length) out.push(args[++i]!);
+  }
   return out;
 }
 

@@ -2,18 +2,18 @@
  * check's verdict as JUnit XML, the format every CI system shows: one testcase per
  * violation (failed, with its message and stack), or one passing testcase when clean.
  */
-import type { Verdict, Violation } from './schema.js';
+import { HEAP_GROWTH, type Verdict, type Violation } from './schema.js';
 
 export function renderJunit(verdict: Verdict, details: (v: Violation) => string, durationMs: number): string {
   const seconds = (durationMs / 1000).toFixed(3);
   const cases: string[] = [];
   for (const v of verdict.violations) {
     const where = v.location ? ` at ${v.location.file}:${v.location.line}` : '';
-    const name = v.kind === 'heap' ? 'heap growth' : `${v.count} × ${v.label ?? v.type} ${v.state ?? ''}`.trim() + where + (v.test ? ` (in test ${v.test})` : '');
+    const name = v.kind === HEAP_GROWTH ? 'heap growth' : `${v.count} × ${v.label ?? v.type} ${v.state ?? ''}`.trim() + where + (v.test ? ` (in test ${v.test})` : '');
     const file = v.location ? ` file="${xml(v.location.file)}" line="${v.location.line}"` : '';
     cases.push(
       `    <testcase classname="leakprof.${xml(v.kind)}" name="${xml(name)}"${file} time="0">\n` +
-        `      <failure type="${v.kind === 'heap' ? 'heap' : 'leak'}" message="${xml(v.message)}">${xml(details(v))}</failure>\n` +
+        `      <failure type="${v.kind === HEAP_GROWTH ? 'heap' : 'leak'}" message="${xml(v.message)}">${xml(details(v))}</failure>\n` +
         '    </testcase>',
     );
   }

@@ -8,7 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { encodePprof } from './pprof-proto.js';
 import type { PprofData, PprofFrame, PprofSample } from './pprof-model.js';
-import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report } from './schema.js';
+import type { FrameReport, GroupReport, ProcessReport, ProfileDescriptor, ProfileReport, Report } from './schema.js';
 
 export interface ReportProfile {
   pid: number;
@@ -22,7 +22,7 @@ function frameOf(f: FrameReport): PprofFrame {
   return { name, file: f.file, line: f.line, column: f.column, objfile: '' };
 }
 
-function sampleOf(group: GroupReport, heap: boolean): PprofSample {
+function sampleOf(group: GroupReport, descriptor: ProfileDescriptor): PprofSample {
   const frames: PprofFrame[] =
     group.frames && group.frames.length > 0
       ? group.frames.map(frameOf)
@@ -30,9 +30,10 @@ function sampleOf(group: GroupReport, heap: boolean): PprofSample {
         [{ name: `${group.label} (no stack)`, file: '', line: 0, column: 0, objfile: '' }];
   const labels: PprofSample['labels'] = { type: [group.type], state: [group.state], label: [group.label], keeps_alive: [group.keepsAlive ? 'yes' : 'no'] };
   if (group.test) labels.test = [group.test];
+  for (const [key, value] of Object.entries(group.labels ?? {})) labels[key] ??= [value];
   if (group.estimated) labels.estimated = ['yes'];
   return {
-    values: heap ? [group.count, group.bytes ?? 0] : [group.count],
+    values: descriptor.sampleTypes.map((t) => (t.of === 'bytes' ? (group.bytes ?? 0) : group.count)),
     frames,
     labels,
     numLabels: { age: [{ value: group.ageMaxMs, unit: 'milliseconds' }] },
@@ -41,18 +42,14 @@ function sampleOf(group: GroupReport, heap: boolean): PprofSample {
 
 /** The pprof profile of one profile of one process. */
 export function profileToPprof(report: Report, proc: ProcessReport, profile: ProfileReport): PprofData {
-  const heap = profile.name === 'heap';
+  const d = profile.descriptor;
   const snapshotMs = Date.parse(proc.snapshot.time);
+  const main = d.sampleTypes.find((t) => t.type === d.defaultSampleType) ?? d.sampleTypes[0] ?? { type: profile.name, unit: 'count' };
   return {
-    sampleTypes: heap
-      ? [
-          { type: 'samples', unit: 'count' },
-          { type: 'space', unit: 'bytes' },
-        ]
-      : [{ type: profile.name, unit: 'count' }],
-    defaultSampleType: heap ? 'space' : profile.name,
-    samples: profile.groups.map((g) => sampleOf(g, heap)),
-    periodType: heap ? { type: 'space', unit: 'bytes' } : { type: profile.name, unit: 'count' },
+    sampleTypes: d.sampleTypes.map(({ type, unit }) => ({ type, unit })),
+    defaultSampleType: main.type,
+    samples: profile.groups.map((g) => sampleOf(g, d)),
+    periodType: { type: main.type, unit: main.unit },
     period: 1,
     timeNanos: Number.isFinite(snapshotMs) ? snapshotMs * 1e6 : 0,
     // The things were live at one instant; the process had run this long when they were counted.
@@ -61,6 +58,20 @@ export function profileToPprof(report: Report, proc: ProcessReport, profile: Pro
     mainFile: proc.argv[1] ?? proc.argv[0] ?? '',
     buildId: '',
   };
+}
+
+/** One pprof file of a report: gzipped profile.proto bytes, as `--pprof` writes them (`<pid>.<profile>.pb.gz`). */
+export interface PprofFile {
+  pid: number;
+  profile: string;
+  /** The file name `--pprof <dir>` gives it. */
+  name: string;
+  bytes: Buffer;
+}
+
+/** Every (process, profile) of a report as pprof bytes, for `go tool pprof` or any pprof viewer. */
+export function toPprof(report: Report): PprofFile[] {
+  return reportToPprof(report).map((p) => ({ pid: p.pid, profile: p.profile, name: `${p.pid}.${p.profile}.pb.gz`, bytes: encodePprof(p.data) }));
 }
 
 export function reportToPprof(report: Report): ReportProfile[] {

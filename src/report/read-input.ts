@@ -29,6 +29,16 @@ export function readReportOrProfile(file: string, options: DecodeOptions = {}): 
   }
 }
 
+/**
+ * A leakprof JSON report (`run --json`, `-o x.json`) read back and checked field by field;
+ * anything else (a pprof profile, damaged JSON, a missing file) is one InputFileError line.
+ */
+export function readReport(file: string): Report {
+  const input = readReportOrProfile(file);
+  if (input.kind !== 'report') throw new InputFileError(`${file}: a pprof profile, not a leakprof report (read it with \`leakprof report ${file}\`)`);
+  return input.report;
+}
+
 /** The same from bytes already read; throws ProfileFormatError or ReportShapeError. */
 export function parseReportOrProfile(buf: Buffer, options: DecodeOptions = {}): ReportInput {
   const bytes = inflateInput(buf, options);

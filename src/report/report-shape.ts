@@ -6,7 +6,7 @@
  * and so are values of string fields a newer leakprof may add to (an outcome kind, a frame kind):
  * only check's verdict status, which the text switches on, must be one it knows.
  */
-import { REPORT_SCHEMA, type Report } from './schema.js';
+import { REPORT_SCHEMA, type ProfileDescriptor, type ProfileReport, type Report } from './schema.js';
 
 export class ReportShapeError extends Error {}
 
@@ -101,6 +101,18 @@ const group = obj({
   'growth?': obj({ perSecond: num, from: num, to: num, overMs: num, samples: num }),
   entries: list(obj({ id: num, ageMs: num, trigger: num, 'details?': scalars })),
   'test?': str,
+  'labels?': scalars,
+});
+
+const descriptor = obj({
+  name: str,
+  item: str,
+  sampleTypes: list(obj({ type: str, unit: str, of: oneOf('count', 'bytes') })),
+  'defaultSampleType?': str,
+  holdsProcess: bool,
+  'check?': obj({ flag: str, limit: num, 'endsWithExitCall?': bool }),
+  'hint?': str,
+  'user?': bool,
 });
 
 const heapLeaks = obj({
@@ -135,7 +147,7 @@ const processReport = obj({
   stackMode: str,
   memory: obj({ rss: num, heapTotal: num, heapUsed: num, external: num, arrayBuffers: num }),
   'promiseCounts?': obj({ created: num, settled: num, stacked: num, abandoned: num, sampled: bool }),
-  profiles: list(obj({ name: str, total: num, 'totalBytes?': num, groups: list(group) })),
+  profiles: list(obj({ name: str, 'descriptor?': descriptor, total: num, 'totalBytes?': num, groups: list(group) })),
   summary: list(obj({ type: str, live: num, ref: num, unref: num, oldestMs: num, created: num, stacked: num })),
   'testRunner?': str,
   crossCheck: list(obj({ type: str, nodeName: str, collector: num, node: num })),
@@ -193,9 +205,34 @@ const report = obj({
 export function checkReportShape(value: unknown): Report {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ReportShapeError(`expected a leakprof report (an object with "schema": "${REPORT_SCHEMA}"), got ${describe(value)}`);
   const schema = (value as { schema?: unknown }).schema;
+  if (typeof schema === 'string' && schema.startsWith('leakprof.report/') && schema !== REPORT_SCHEMA) {
+    throw new ReportShapeError(`a leakprof report of another schema (${schema}; this leakprof reads ${REPORT_SCHEMA}): run the workload again with this version`);
+  }
   if (schema !== REPORT_SCHEMA) {
     throw new ReportShapeError(`JSON, but not a leakprof report (schema ${describe(schema)}; expected "${REPORT_SCHEMA}" from \`leakprof run --json\`)`);
   }
   report(value, []);
-  return value as Report;
+  const checked = value as Report;
+  for (const proc of checked.processes) for (const profile of proc.profiles) profile.descriptor ??= describedBy(profile);
+  return checked;
+}
+
+/**
+ * A report saved before profiles carried their descriptor: what its groups show of it (bytes
+ * measured, items that held the process). It is never judged again, only read and written.
+ */
+function describedBy(profile: Omit<ProfileReport, 'descriptor'>): ProfileDescriptor {
+  const bytes = profile.totalBytes !== undefined;
+  return {
+    name: profile.name,
+    item: 'item',
+    sampleTypes: bytes
+      ? [
+          { type: 'samples', unit: 'count', of: 'count' },
+          { type: 'space', unit: 'bytes', of: 'bytes' },
+        ]
+      : [{ type: profile.name, unit: 'count', of: 'count' }],
+    ...(bytes ? { defaultSampleType: 'space' } : {}),
+    holdsProcess: profile.groups.some((g) => g.keepsAlive),
+  };
 }

@@ -6,9 +6,9 @@
  * bumps REPORT_SCHEMA. test/schema-lock.test.js fails on a change without a bump.
  */
 
-export const REPORT_SCHEMA = 'leakprof.report/v1';
+export const REPORT_SCHEMA = 'leakprof.report/v2';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 2;
+export const REPORT_SCHEMA_REVISION = 3;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
@@ -174,8 +174,29 @@ export interface HeapPathStep {
   omitted?: number;
 }
 
+/**
+ * What a profile is, as its source declared it: its name, what its items are called, its pprof
+ * sample types, whether its items can hold the process open, how check judges it (absent: never),
+ * and what to do about an item left alive. Every writer and the judge work from this, not the name.
+ */
+export interface ProfileDescriptor {
+  name: string;
+  item: string;
+  sampleTypes: Array<{ type: string; unit: string; of: 'count' | 'bytes' }>;
+  defaultSampleType?: string;
+  holdsProcess: boolean;
+  check?: { flag: string; limit: number; endsWithExitCall?: boolean };
+  hint?: string;
+  /** Made by the program with `profile()` from 'leakprof'. */
+  user?: boolean;
+}
+
+/** The verdict's kind for heap growth over the memory series (`--max-heap-growth`): not the heap profile. */
+export { HEAP_GROWTH } from '../transport/messages.js';
+
 export interface ProfileReport {
   name: string;
+  descriptor: ProfileDescriptor;
   total: number;
   /** heap profile: the bytes the groups hold, summed (total then counts objects). */
   totalBytes?: number;
@@ -220,6 +241,8 @@ export interface GroupReport {
   entries: EntryReport[];
   /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
   test?: string;
+  /** A user profile's labels (`add(item, { labels })`), shared by every item of the group. */
+  labels?: Record<string, string>;
 }
 
 export interface GroupGrowth {
@@ -283,7 +306,7 @@ export interface Verdict {
 }
 
 export interface Violation {
-  /** handles, async, listeners (profile names) or heap. */
+  /** A profile's name (handles, async, listeners, a user's own) or `heap-growth`. */
   kind: string;
   /** The (first) process it was seen in. */
   pid: number;

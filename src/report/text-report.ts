@@ -64,7 +64,7 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
   if (proc.heapLeaks) lines.push(renderHeapLeaks(proc.heapLeaks, c));
-  const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.name === 'heap'));
+  const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.descriptor.sampleTypes.some((t) => t.of === 'bytes')));
   if (memory) lines.push(memory);
   if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));
   for (const x of proc.crossCheck) {
@@ -99,7 +99,7 @@ function renderProfile(profile: ProfileReport, proc: ProcessReport, opts: TextOp
   const hiddenCount = profile.groups.reduce((n, g) => n + g.count, 0) - shown.reduce((n, g) => n + g.count, 0);
   const lines = [c.bold(`${profile.name} profile: total ${profile.totalBytes === undefined ? profile.total : `${formatBytes(profile.totalBytes)} live, estimated from ${profile.total} samples`}`)];
   if (opts.debug === 2) {
-    for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts, ENTRY_WORD[profile.name] ?? 'item'), '');
+    for (const group of shown) for (const entry of group.entries) lines.push(renderEntry(group, entry, opts, profile.descriptor.item), '');
   } else {
     for (const group of shown) lines.push(renderGroup(group, proc, opts), '');
   }
@@ -126,6 +126,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
       : `${c.bold(count)} @ ${c.cyan(group.label)} ${state} age ${formatAgeRange(group.ageMinMs, group.ageMaxMs)}`;
   const lines = [`${head}${growing}`];
   if (group.test !== undefined) lines.push(`#\tin test ${JSON.stringify(group.test)}`);
+  if (group.labels !== undefined) lines.push(`#\tlabels: ${Object.entries(group.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (group.frames === null && group.type === 'listener') {
     lines.push(c.dim(`#\t(no creation stack: added before the event passed the watch threshold, or beyond the stack budget)`));
   } else if (group.frames === null) {
@@ -186,9 +187,6 @@ function summarizeDetails(group: GroupReport): string | undefined {
   }
   return parts.length ? parts.join('; ') : undefined;
 }
-
-/** What one entry of a profile is called in --debug 2. */
-const ENTRY_WORD: Record<string, string> = { handles: 'handle', async: 'task', listeners: 'listener', heap: 'allocation' };
 
 function formatRate(perSecond: number): string {
   return perSecond >= 10 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);

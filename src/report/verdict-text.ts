@@ -4,7 +4,7 @@
  * adds what did not count and why (benign kinds, unref'd, ignore rules, baseline, settled).
  */
 import type { ChalkInstance } from 'chalk';
-import type { GroupReport, ProcessReport, Report, Verdict } from './schema.js';
+import { HEAP_GROWTH, type GroupReport, type ProcessReport, type Report, type Verdict } from './schema.js';
 import { renderProcess, type TextOptions } from './text-report.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
@@ -71,7 +71,7 @@ function verboseLines(verdict: Verdict, settled: string[], c: ChalkInstance): st
   }
   for (const t of verdict.totals) {
     const off = t.failOn ? '' : ' (not in --fail-on)';
-    if (t.kind === 'heap') lines.push(c.dim(`heap growth: ${formatBytes(t.counted)}, limit ${t.limit === null ? 'none' : formatBytes(t.limit)}${off}`));
+    if (t.kind === HEAP_GROWTH) lines.push(c.dim(`heap growth: ${formatBytes(t.counted)}, limit ${t.limit === null ? 'none' : formatBytes(t.limit)}${off}`));
     else lines.push(c.dim(`total ${t.kind}: ${t.counted} counted, limit ${t.limit ?? 'none'}${off}`));
   }
   if (lines.length > 0) lines.push('');

@@ -11,7 +11,8 @@
  * are more instances of the same shape.
  */
 
-export const WIRE_VERSION = 1;
+/** 2: every profile carries its descriptor (what it is, how it is judged); samples may carry a profile's own labels. */
+export const WIRE_VERSION = 2;
 
 /** One frame of a creation stack, as V8 reported it (mapped through source maps when the process had them). */
 export interface WireFrame {
@@ -66,10 +67,50 @@ export interface WireSample {
   entries: WireEntry[];
   /** The test (full path, `suite > test`) or hook whose code created them, when a test runner ran them. */
   test?: string;
+  /** A user profile's labels (`add(item, { labels })`), the same for every thing of the group. */
+  labels?: Record<string, string>;
+}
+
+/** A profile's name, as it names a flag (`--max-db-connections`): lower case, digits and dashes. */
+export const PROFILE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** check's kind for heap growth over the memory series (`--max-heap-growth`): not a profile, and no profile's name. */
+export const HEAP_GROWTH = 'heap-growth';
+
+/**
+ * What a profile is, declared once by its source (`HANDLES_PROFILE` in resource-table.ts, a
+ * user's `profile('db-connections')`) and carried with every snapshot of it: analyse, the
+ * writers and check's judge read this, never the profile's name.
+ */
+export interface WireProfileDescriptor {
+  /** `handles`, `async`, `db-connections`: lower case, digits and dashes (it names a flag, `--max-<name>`). */
+  name: string;
+  /** What one item is called (`handle`, `task`, `listener`, `allocation`, `item`). */
+  item: string;
+  /** The pprof sample types, in order, each read from a group's `count` or `bytes`. */
+  sampleTypes: Array<{ type: string; unit: string; of: 'count' | 'bytes' }>;
+  /** The sample type pprof shows first (the first when absent). */
+  defaultSampleType?: string;
+  /** Its items can hold the process open (a ref'd handle, a pending request); judged on that, --strict adds unref'd ones. */
+  holdsProcess: boolean;
+  /** How `check` judges it; absent: reported, never judged (the heap profile: heap growth is judged on the memory series). */
+  check?: {
+    /** The flag that sets its limit (`max-handles`); `--max <name>=<n>` sets it too. */
+    flag: string;
+    /** Items allowed when no flag says otherwise. */
+    limit: number;
+    /** Items still pending when the process called process.exit() do not count: the code waiting on them stopped with it. */
+    endsWithExitCall?: boolean;
+  };
+  /** What to do about an item left alive, when nothing more precise is known of it (`hint: …` in the text). */
+  hint?: string;
+  /** A user's own profile (made with `profile()` from 'leakprof'). */
+  user?: boolean;
 }
 
 export interface WireProfile {
   name: string;
+  descriptor: WireProfileDescriptor;
   /** Exact number of live things in this profile (samples may hold fewer entries). */
   total: number;
   /** heap profile: the live bytes of all samples. */
