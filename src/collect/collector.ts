@@ -22,6 +22,7 @@ import { ListenerTable } from './listener-table.js';
 import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
+import { HandleGroups } from './handle-groups.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
 
@@ -92,6 +93,11 @@ export class Collector {
     return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
   }
 
+  /** Keeps the handles profile as resources come and go, for heartbeats (the spool's collector only: nothing else sends them). */
+  keepHandleGroups(): void {
+    this.ctx.handleGroups ??= new HandleGroups(this.table);
+  }
+
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
     this.ctx.seq++;
     const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
@@ -148,6 +154,7 @@ function heapLimit(): number {
  */
 export function attachToSpool(config: CollectorConfig): Collector {
   const collector = new Collector(config);
+  collector.keepHandleGroups();
   const writer = new SpoolWriter(config.spool, process.pid);
   writer.append({
     kind: 'hello',

@@ -3,6 +3,7 @@ import { memoryNow } from './memory-series.js';
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile } from '../transport/messages.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
+import type { HandleGroups } from './handle-groups.js';
 import { describe, isAlive, isClosing, streamUnder } from './resource-details.js';
 import { ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
@@ -24,6 +25,8 @@ export interface SnapshotContext {
   stackMode: StackMode;
   maxEntries: number;
   seq: number;
+  /** Kept as resources come and go: a heartbeat reads these instead of walking the table (handle-groups.ts). */
+  handleGroups?: HandleGroups;
 }
 
 const mappedStacks = new Map<number, WireFrame[]>();
@@ -31,8 +34,16 @@ const mappedStacks = new Map<number, WireFrame[]>();
 export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
   const now = performance.now();
   const settled = new Map<string, Settled>();
-  const handles = handlesProfile(ctx, now, settled);
-  const profiles = [handles.profile('handles')];
+  // A heartbeat costs what changed since the last one; a snapshot someone asked for walks the table and looks at each resource as it is now.
+  const kept = reason === 'heartbeat' ? ctx.handleGroups : undefined;
+  kept?.update(now);
+  let handles: { profile: WireProfile; dropped: number };
+  if (kept) handles = kept.profile(now, ctx.maxEntries);
+  else {
+    const walked = handlesProfile(ctx, now, settled);
+    handles = { profile: walked.profile('handles'), dropped: walked.dropped };
+  }
+  const profiles = [handles.profile];
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
     const groups = source.sample(now, ctx.maxEntries);
@@ -56,7 +67,8 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     stacks: referencedStacks(ctx.stacks, profiles, [...settled.values()]),
     profiles,
     typeCounts: ctx.table.typeCounts(),
-    active: countActive(),
+    // Node's own list is as long as what is alive: a heartbeat leaves it out (the report's cross-check needs it only when asked).
+    active: kept ? {} : countActive(),
     memory: {
       rss: memory.rss,
       heapTotal: memory.heapTotal,

@@ -11,7 +11,7 @@
  * are more instances of the same shape.
  */
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** One frame of a creation stack, as V8 reported it (mapped through source maps when the process had them). */
 export interface WireFrame {
@@ -152,7 +152,10 @@ export interface SnapshotMessage {
   time: number;
   uptimeMs: number;
   stackMode: StackMode;
-  /** Stacks referenced by samples, indexed by the ids the samples use. */
+  /**
+   * Stacks referenced by samples, indexed by the ids the samples use. On the spool, only those
+   * its process had not sent before (StacksMessage); the reader fills in the rest.
+   */
   stacks: Record<string, WireFrame[]>;
   profiles: WireProfile[];
   typeCounts: Record<string, WireTypeCount>;
@@ -192,7 +195,20 @@ export interface HeapSnapshotMessage {
   uptimeMs: number;
 }
 
-export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage;
+/**
+ * Stacks a process sends once each, on its log, before the first snapshot that points at them: a
+ * snapshot on the spool carries only the stacks not sent before, and the reader gives every
+ * snapshot of the process all of them (the parent reads the heartbeat file before the log, so a
+ * heartbeat never points at a stack it has not read).
+ */
+export interface StacksMessage {
+  kind: 'stacks';
+  v: number;
+  pid: number;
+  stacks: Record<string, WireFrame[]>;
+}
+
+export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage | StacksMessage;
 
 export type StackMode = 'auto' | 'all' | 'none';
 
