@@ -209,8 +209,8 @@ function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummar
 }
 
 function crossCheck(snap: SnapshotMessage, profiles: ProfileReport[]): CrossCheck[] {
-  // A heartbeat does not list Node's own count (it is as long as what is alive): nothing to check against.
-  if (snap.reason === 'heartbeat' && Object.keys(snap.active).length === 0) return [];
+  // A snapshot built from kept groups does not list Node's own count (it is as long as what is alive): nothing to check against.
+  if (snap.kept === true) return [];
   const ours = new Map<string, number>();
   // Node lists a socket by its ref flag even before it has a file descriptor: those may explain a difference.
   const unopened = new Map<string, number>();

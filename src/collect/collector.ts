@@ -98,10 +98,14 @@ export class Collector {
     this.ctx.handleGroups ??= new HandleGroups(this.table);
   }
 
-  snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+  /**
+   * `walk`: look at every live resource as it is now (exit, a signal, a last request, the in-process
+   * API); else the handles come from the groups kept as they changed (heartbeats, --every's requests).
+   */
+  snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = reason !== 'heartbeat'): SnapshotMessage {
     this.ctx.seq++;
     const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
-    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }));
+    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }, walk));
   }
 
   /**
@@ -219,7 +223,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
         // Before it is ended: the last heap snapshot first, so the parent waits for both.
         if (request.final) collector.heapCheckpoints?.final(request.final);
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
-        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
+        // A periodic request (--every, SIGUSR2 to leakprof) costs what changed since the last; the last one before an end walks.
+        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }, request.final !== undefined));
         return;
       }
       const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;

@@ -11,7 +11,7 @@
  * request, --every, a signal) walks the table and describes every resource as it is now
  * (snapshot.ts); the heartbeat is what a killed or blocked process leaves behind.
  */
-import type { WireEntry, WireProfile, WireSample } from '../transport/messages.js';
+import { UNOPENED, type WireEntry, type WireProfile, type WireSample } from '../transport/messages.js';
 import { describe, isAlive, streamUnder } from './resource-details.js';
 import { ResourceTable, type LiveRecord } from './resource-table.js';
 import type { SampleHead } from './sample-groups.js';
@@ -24,6 +24,9 @@ interface Group {
   newestAt: number;
 }
 
+/** A socket unopened this long is placed as it is (a lookup that never ends); before, it is looked at again. */
+const STUCK_UNOPENED_MS = 5000;
+
 /** A connection's TCPWRAP under its TLSWRAP: counted once, as the TLSWRAP; never reported. */
 const HIDDEN = new Map<number, LiveRecord>();
 
@@ -34,7 +37,7 @@ export class HandleGroups {
     table.keepFresh();
   }
 
-  /** Places what was made since the last call; what is not alive yet (a socket still connecting) is looked at again next time. */
+  /** Places what was made since the last call; what is not settled yet (a socket still connecting, one closing) is looked at again next time. */
   update(now: number): void {
     const fresh = this.table.takeFresh();
     const later: number[] = [];
@@ -59,8 +62,13 @@ export class HandleGroups {
       later.push(id);
       return;
     }
-    if (type === 'TLSWRAP') this.hideUnder(resource);
     const { label, state } = describe(type, resource, now);
+    // A socket still waiting for its connect (no fd yet) changes state soon: it is placed once it has, or once it looks stuck.
+    if (state === UNOPENED && now - record.createdAt < STUCK_UNOPENED_MS) {
+      later.push(id);
+      return;
+    }
+    if (type === 'TLSWRAP') this.hideUnder(resource);
     const stack = this.table.stackOf(record);
     const createdBy = this.table.createdByOf(record);
     const ancestor = createdBy >= 0 ? this.table.ancestors[createdBy] : undefined;

@@ -31,12 +31,14 @@ export interface SnapshotContext {
 
 const mappedStacks = new Map<number, WireFrame[]>();
 
-export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+/** `walk`: describe every live resource now; else (with kept groups) the handles profile is the groups kept as things changed. */
+export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = true): SnapshotMessage {
   const now = performance.now();
   const settled = new Map<string, Settled>();
   // A heartbeat costs what changed since the last one; a snapshot someone asked for walks the table and looks at each resource as it is now.
-  const kept = reason === 'heartbeat' ? ctx.handleGroups : undefined;
-  kept?.update(now);
+  // The groups take in what is new at every snapshot, walked or not, so what they hold to look at stays what changed since the last one.
+  ctx.handleGroups?.update(now);
+  const kept = walk ? undefined : ctx.handleGroups;
   let handles: { profile: WireProfile; dropped: number };
   if (kept) handles = kept.profile(now, ctx.maxEntries);
   else {
@@ -77,6 +79,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       arrayBuffers: memory.arrayBuffers,
     },
     droppedEntries: dropped,
+    ...(kept ? { kept: true as const } : {}),
     ...(settled.size > 0 ? { settled: [...settled.values()] } : {}),
     ...extra,
   };

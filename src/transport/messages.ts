@@ -165,6 +165,12 @@ export interface SnapshotMessage {
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
   /**
+   * The handles profile came from groups kept as resources were made and ended (heartbeats and
+   * periodic requests), not from a look at each one now: labels and states are those each had
+   * when first seen, and `active` (Node's own list, as long as what is alive) is left empty.
+   */
+  kept?: true;
+  /**
    * Resources that were on their way out when the snapshot was taken, not counted as alive:
    * `closing` (its owner closed it, the destroy event had not arrived), `collected` (freed by GC).
    */

@@ -39,6 +39,8 @@ type ChildLine = HelloMessage | SnapshotMessage | HeapSnapshotMessage | StacksMe
 /** The biggest read taken at once: a log that grew by more is read in several steps. */
 const CHUNK = 4 << 20;
 const NEWLINE = 0x0a;
+/** Growth series points kept per process: enough for a trend, bounded over a long run. */
+const MAX_SERIES = 1024;
 
 interface LogState {
   offset: number;
@@ -188,6 +190,8 @@ export class SpoolReader {
       return;
     }
     entry.series.push({ seq: snapshot.seq, time: snapshot.time, counts: this.digest(snapshot) });
+    // Hours of --every: every other point goes (the first and the newest stay), so the series and what reads it stay bounded.
+    if (entry.series.length > MAX_SERIES) entry.series = entry.series.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
     // Whole: the newest (a report's) and the exit snapshot (what "it said exit" reads); the rest live on as series points.
     let newest = snapshot;
     for (const s of entry.snapshots) if (s.seq > newest.seq) newest = s;
