@@ -93,7 +93,7 @@ export class Collector {
     return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
   }
 
-  /** Keeps the handles profile as resources come and go, for heartbeats (the spool's collector only: nothing else sends them). */
+  /** Keeps the handles profile as resources come and go, for heartbeats and periodic requests (the spool's collector only: nothing else sends them). */
   keepHandleGroups(): void {
     this.ctx.handleGroups ??= new HandleGroups(this.table);
   }

@@ -25,7 +25,7 @@ export interface SnapshotContext {
   stackMode: StackMode;
   maxEntries: number;
   seq: number;
-  /** Kept as resources come and go: a heartbeat reads these instead of walking the table (handle-groups.ts). */
+  /** Kept as resources come and go: a kept snapshot reads these instead of walking the table (handle-groups.ts). */
   handleGroups?: HandleGroups;
 }
 
@@ -35,9 +35,9 @@ const mappedStacks = new Map<number, WireFrame[]>();
 export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = true): SnapshotMessage {
   const now = performance.now();
   const settled = new Map<string, Settled>();
-  // A heartbeat costs what changed since the last one; a snapshot someone asked for walks the table and looks at each resource as it is now.
-  // The groups take in what is new at every snapshot, walked or not, so what they hold to look at stays what changed since the last one.
+  // The groups take in what is new at every snapshot, walked or not: each update looks only at what changed since the last.
   ctx.handleGroups?.update(now);
+  // A kept snapshot (heartbeat, periodic request) costs what changed; a walk looks at each live resource as it is now.
   const kept = walk ? undefined : ctx.handleGroups;
   let handles: { profile: WireProfile; dropped: number };
   if (kept) handles = kept.profile(now, ctx.maxEntries);
@@ -69,7 +69,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     stacks: referencedStacks(ctx.stacks, profiles, [...settled.values()]),
     profiles,
     typeCounts: ctx.table.typeCounts(),
-    // Node's own list is as long as what is alive: a heartbeat leaves it out (the report's cross-check needs it only when asked).
+    // Node's own list is as long as what is alive: a kept snapshot leaves it out (and its report has no cross-check).
     active: kept ? {} : countActive(),
     memory: {
       rss: memory.rss,

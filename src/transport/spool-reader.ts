@@ -62,6 +62,7 @@ export interface ReadOptions {
 export class SpoolReader {
   private readonly out = new Map<number, ProcessSpool>();
   private readonly logs = new Map<number, LogState>();
+  private readonly keys = new Map<string, string>();
 
   /** `digest` folds an appended snapshot into counts per group, for the growth series; without it every snapshot is kept whole. */
   constructor(
@@ -189,7 +190,9 @@ export class SpoolReader {
       entry.snapshots.push(snapshot);
       return;
     }
-    entry.series.push({ seq: snapshot.seq, time: snapshot.time, counts: this.digest(snapshot) });
+    const counts = new Map<string, number>();
+    for (const [key, count] of this.digest(snapshot)) counts.set(this.intern(key), count);
+    entry.series.push({ seq: snapshot.seq, time: snapshot.time, counts });
     // Hours of --every: every other point goes (the first and the newest stay), so the series and what reads it stay bounded.
     if (entry.series.length > MAX_SERIES) entry.series = entry.series.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
     // Whole: the newest (a report's) and the exit snapshot (what "it said exit" reads); the rest live on as series points.
@@ -197,6 +200,14 @@ export class SpoolReader {
     for (const s of entry.snapshots) if (s.seq > newest.seq) newest = s;
     const exit = snapshot.reason === 'exit' ? snapshot : entry.snapshots.find((s) => s.reason === 'exit');
     entry.snapshots = exit === undefined || exit === newest ? [newest] : [exit, newest];
+  }
+
+  /** One copy of each group key, however many points hold it (a key is a few hundred bytes; a long run has thousands of points). */
+  private intern(key: string): string {
+    const known = this.keys.get(key);
+    if (known !== undefined) return known;
+    this.keys.set(key, key);
+    return key;
   }
 
   private readLatest(pid: number): void {
