@@ -93,3 +93,16 @@ test('a killed process is reported from its last heartbeat, which counts what en
   assert.equal(groups.filter((g) => g.type === 'TCPSERVERWRAP').length, 0, 'the closed server left its group');
   assert.equal(proc.summary.find((row) => row.type === 'Timeout')?.live >= 20, true);
 });
+
+test('--every: periodic snapshots come from the kept groups, and a group that rises at each is flagged as growing', async () => {
+  const file = 'fixtures/supervise/grows-per-report.mjs';
+  const { report, code } = await runLeakprof(['--every', '200ms', '--timeout', '60s', file]);
+  assert.equal(code, 0);
+  const proc = processFor(report, file);
+  assert.equal(proc.snapshot.reason, 'exit');
+  const group = handleGroups(proc).find((g) => g.top?.line === markerLine(file, 'GROWS'));
+  assert.ok(group, JSON.stringify(handleGroups(proc).map((g) => [g.label, g.count, g.top?.line])));
+  assert.ok(group.count >= 8, `count ${group.count}`);
+  assert.ok(group.growth, 'flagged as growing');
+  assert.ok(group.growth.samples >= 3 && group.growth.to > group.growth.from, JSON.stringify(group.growth));
+});
