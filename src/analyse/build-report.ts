@@ -41,7 +41,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   for (const note of snap?.notes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
-  const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
+  const series = snap ? seriesOf(spool, snap) : [];
   const profiles: ProfileReport[] = (snap?.profiles ?? []).map((wire) => {
     const profile = wire.descriptor === undefined ? { ...wire, descriptor: fromWireV1(wire.name) } : wire;
     const groups = new Map<string, GroupReport>();
@@ -114,6 +114,14 @@ function describe(wire: WireProfileDescriptor): ProfileDescriptor {
   if (wire.hint !== undefined) out.hint = wire.hint;
   if (wire.user) out.user = true;
   return out;
+}
+
+/** Counts per group over the appended snapshots up to `snap`: the reader's series points when it kept them, else from the snapshots. */
+function seriesOf(spool: ProcessSpool, snap: SnapshotMessage): { time: number; counts: Map<string, number> }[] {
+  if (!spool.series) return seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) }));
+  const points = spool.series.filter((p) => p.time <= snap.time && p.seq <= snap.seq);
+  if (!points.some((p) => p.seq === snap.seq)) points.push({ seq: snap.seq, time: snap.time, counts: countsOf(snap) });
+  return points.sort((a, b) => a.seq - b.seq);
 }
 
 function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd: string, profile: WireProfileDescriptor): GroupReport {
@@ -224,6 +232,8 @@ function summarize(snap: SnapshotMessage, profiles: ProfileReport[]): TypeSummar
 }
 
 function crossCheck(snap: SnapshotMessage, profiles: ProfileReport[]): CrossCheck[] {
+  // A snapshot built from kept groups does not list Node's own count (it is as long as what is alive): nothing to check against.
+  if (snap.kept === true) return [];
   const ours = new Map<string, number>();
   // Node lists a socket by its ref flag even before it has a file descriptor: those may explain a difference.
   const unopened = new Map<string, number>();

@@ -22,6 +22,7 @@ import { ListenerTable } from './listener-table.js';
 import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
+import { HandleGroups } from './handle-groups.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
 import { checkProfileName, publishProfileHost, UserProfileTable, type ProfileOptions } from './user-profile.js';
@@ -125,10 +126,19 @@ export class Collector {
     return table;
   }
 
-  snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+  /** Keeps the handles profile as resources come and go, for heartbeats and periodic requests (the spool's collector only: nothing else sends them). */
+  keepHandleGroups(): void {
+    this.ctx.handleGroups ??= new HandleGroups(this.table);
+  }
+
+  /**
+   * `walk`: look at every live resource as it is now (exit, a signal, a last request, the in-process
+   * API); else the handles come from the groups kept as they changed (heartbeats, --every's requests).
+   */
+  snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = reason !== 'heartbeat'): SnapshotMessage {
     this.ctx.seq++;
     const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
-    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }));
+    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }, walk));
   }
 
   /**
@@ -181,6 +191,7 @@ function heapLimit(): number {
  */
 export function attachToSpool(config: CollectorConfig): Collector {
   const collector = new Collector(config);
+  collector.keepHandleGroups();
   const writer = new SpoolWriter(config.spool, process.pid);
   writer.append({
     kind: 'hello',
@@ -245,7 +256,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
         // Before it is ended: the last heap snapshot first, so the parent waits for both.
         if (request.final) collector.heapCheckpoints?.final(request.final);
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
-        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
+        // A periodic request (--every, SIGUSR2 to leakprof) costs what changed since the last; the last one before an end walks.
+        writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }, request.final !== undefined));
         return;
       }
       const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;

@@ -27,6 +27,8 @@ const ALWAYS_STACKED_TYPES = new Set([
 export interface TypeState {
   readonly type: string;
   created: number;
+  /** Tracked ones alive now (made, no destroy yet): kept as they come and go, so counting them walks nothing. */
+  live: number;
   stacked: number;
   /** Every one gets a stack (rare, long-lived kinds). */
   readonly alwaysStacked: boolean;
@@ -57,6 +59,7 @@ export function classifyType(type: string, resource: object): TypeState {
   return {
     type,
     created: 0,
+    live: 0,
     stacked: 0,
     alwaysStacked: ALWAYS_STACKED_TYPES.has(type),
     tracked,

@@ -43,6 +43,8 @@ export class LiveRecord {
     /** A stack taken but not interned yet (StackTable.captureLazy); cleared once read. */
     public raw: RawStack | undefined = undefined,
   ) {}
+  /** The heartbeat group it was counted in (handle-groups.ts), once a heartbeat saw it alive. */
+  group: Map<number, LiveRecord> | undefined = undefined;
 }
 
 /** Go's "created by": the ancestor (by async trigger) whose stack has user code. */
@@ -77,6 +79,11 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
   private readonly ancestorIds = new Map<string, number>();
   /** Bumped on every tracked init/destroy: the heartbeat skips writing when nothing changed. */
   changes = 0;
+  /**
+   * Async ids of the tracked resources made since the heartbeat last took them (takeFresh), when
+   * a heartbeat keeps groups (handle-groups.ts): what changed, so it never walks what stayed.
+   */
+  private fresh: number[] | undefined;
   boundary: StackBoundary | undefined;
   private readonly budget: StackBudget;
   /** A separate, smaller budget for process.nextTick callbacks: they are many, and only their ancestry matters. */
@@ -142,6 +149,25 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
     if (raw !== undefined) createdBy = this.parentLink(triggerAsyncId);
     else if (stack >= 0 && !this.stacks.hasUserFrame[stack]) createdBy = this.ancestorOf(triggerAsyncId);
     this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, stack, createdBy, kind.weak ? new WeakRef(resource) : resource, raw));
+    kind.live++;
+    this.fresh?.push(asyncId);
+  }
+
+  /** From now on, remember what is made between two takeFresh calls. */
+  keepFresh(): void {
+    this.fresh ??= [...this.live.keys()];
+  }
+
+  /** The async ids made since the last call (some may have ended since), oldest first. */
+  takeFresh(): number[] {
+    const fresh = this.fresh ?? [];
+    if (this.fresh !== undefined) this.fresh = [];
+    return fresh;
+  }
+
+  /** Hands ids back for the next takeFresh (ones not settled yet). */
+  returnFresh(ids: number[]): void {
+    if (this.fresh !== undefined) for (const id of ids) this.fresh.push(id);
   }
 
   /**
@@ -159,6 +185,8 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
     this.changes++;
     kind.stacked++;
     this.live.set(asyncId, new LiveRecord(kind, Math.floor(createdAt), triggerAsyncId, -1, this.parentLink(triggerAsyncId), kind.weak ? new WeakRef(resource) : resource, raw));
+    kind.live++;
+    this.fresh?.push(asyncId);
   }
 
   /** The record's interned stack id (or -1), interning a lazy one now. */
@@ -180,8 +208,13 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
   }
 
   destroy(asyncId: number): void {
-    if (this.live.delete(asyncId)) this.changes++;
-    else if (this.ticks.size > 0) this.ticks.delete(asyncId);
+    const record = this.live.get(asyncId);
+    if (record !== undefined) {
+      this.live.delete(asyncId);
+      this.changes++;
+      record.kind.live--;
+      record.group?.delete(asyncId);
+    } else if (this.ticks.size > 0) this.ticks.delete(asyncId);
   }
 
   private noteTick(asyncId: number, triggerAsyncId: number): void {
@@ -246,12 +279,10 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
     return id;
   }
 
-  /** Exact counts per type; live counts are taken from the records. */
+  /** Exact counts per type, kept as resources come and go. */
   typeCounts(): Record<string, WireTypeCount> {
-    const live = new Map<TypeState, number>();
-    for (const record of this.live.values()) live.set(record.kind, (live.get(record.kind) ?? 0) + 1);
     const out: Record<string, WireTypeCount> = {};
-    for (const [type, kind] of this.kinds) out[type] = { created: kind.created, live: live.get(kind) ?? 0, stacked: kind.stacked };
+    for (const [type, kind] of this.kinds) out[type] = { created: kind.created, live: kind.live, stacked: kind.stacked };
     return out;
   }
 

@@ -3,6 +3,7 @@ import { memoryNow } from './memory-series.js';
 import type { SnapshotMessage, SnapshotReason, StackMode, WireEntry, WireFrame, WireProfile, WireProfileDescriptor } from '../transport/messages.js';
 import { SampleGroups, type SampleHead } from './sample-groups.js';
 import { WIRE_VERSION } from '../transport/messages.js';
+import type { HandleGroups } from './handle-groups.js';
 import { describe, isAlive, isClosing, streamUnder } from './resource-details.js';
 import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
@@ -27,15 +28,27 @@ export interface SnapshotContext {
   stackMode: StackMode;
   maxEntries: number;
   seq: number;
+  /** Kept as resources come and go: a kept snapshot reads these instead of walking the table (handle-groups.ts). */
+  handleGroups?: HandleGroups;
 }
 
 const mappedStacks = new Map<number, WireFrame[]>();
 
-export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
+/** `walk`: describe every live resource now; else (with kept groups) the handles profile is the groups kept as things changed. */
+export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = true): SnapshotMessage {
   const now = performance.now();
   const settled = new Map<string, Settled>();
-  const handles = handlesProfile(ctx, now, settled);
-  const profiles = [handles.profile(HANDLES_PROFILE)];
+  // The groups take in what is new at every snapshot, walked or not: each update looks only at what changed since the last.
+  ctx.handleGroups?.update(now);
+  // A kept snapshot (heartbeat, periodic request) costs what changed; a walk looks at each live resource as it is now.
+  const kept = walk ? undefined : ctx.handleGroups;
+  let handles: { profile: WireProfile; dropped: number };
+  if (kept) handles = kept.profile(now, ctx.maxEntries);
+  else {
+    const walked = handlesProfile(ctx, now, settled);
+    handles = { profile: walked.profile(HANDLES_PROFILE), dropped: walked.dropped };
+  }
+  const profiles = [handles.profile];
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
     const groups = source.sample(now, ctx.maxEntries);
@@ -59,7 +72,8 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
     stacks: referencedStacks(ctx.stacks, profiles, [...settled.values()]),
     profiles,
     typeCounts: ctx.table.typeCounts(),
-    active: countActive(),
+    // Node's own list is as long as what is alive: a kept snapshot leaves it out (and its report has no cross-check).
+    active: kept ? {} : countActive(),
     memory: {
       rss: memory.rss,
       heapTotal: memory.heapTotal,
@@ -68,6 +82,7 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
       arrayBuffers: memory.arrayBuffers,
     },
     droppedEntries: dropped,
+    ...(kept ? { kept: true as const } : {}),
     ...(settled.size > 0 ? { settled: [...settled.values()] } : {}),
     ...extra,
   };

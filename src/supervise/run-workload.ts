@@ -13,7 +13,8 @@ import { REPORT_SCHEMA, REPORT_SCHEMA_REVISION, type Outcome, type ProcessReport
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
-import { newestSnapshot, readSpool, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
+import { countsOf } from '../analyse/growth.js';
+import { newestSnapshot, spoolPids, SpoolReader, type ProcessSpool } from '../transport/spool-reader.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
@@ -147,7 +148,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
     outcome,
-    processes: collectProcesses(readSpool(spool), cwd, late),
+    processes: collectProcesses(supervisor.reader.read(), cwd, late),
   });
 
   if (options.everyMs && options.everyMs > 0) {
@@ -245,7 +246,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   if (outcomeKind === 'timeout' && idleEnded) outcome.idleMs = options.idleMs!;
   // It ended by itself after a signal leakprof passed on (a graceful shutdown): its exit code, and the signal it answered.
   if (outcomeKind === 'exit' && signalled) outcome.afterSignal = signalled;
-  const spools = readSpool(spool);
+  const spools = supervisor.reader.read({ final: true });
   const report = assemble(blocked, outcome);
   if (idleUnsupported) {
     for (const proc of report.processes) proc.notes.push('--idle needs /proc (Linux) to see whether a process is idle; only --timeout applied');
@@ -385,6 +386,8 @@ class Supervisor {
   }
 
   private readonly requests: RequestSender;
+  /** Reads the spool as it grows (each byte once); its snapshots are folded into growth series as they come. */
+  readonly reader: SpoolReader;
 
   constructor(
     private readonly child: ChildProcess,
@@ -393,6 +396,7 @@ class Supervisor {
     private readonly pollMs: number,
   ) {
     this.requests = new RequestSender(spool);
+    this.reader = new SpoolReader(spool, countsOf);
     this.exited = new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => {
@@ -404,13 +408,13 @@ class Supervisor {
 
   /** The process wrote its exit snapshot. */
   saidExit(pid: number | undefined): boolean {
-    return pid !== undefined && (readSpool(this.spool).get(pid)?.snapshots.some((s) => s.reason === 'exit') ?? false);
+    return pid !== undefined && (this.reader.read({ latest: false }).get(pid)?.snapshots.some((s) => s.reason === 'exit') ?? false);
   }
 
   /** Instrumented processes that are still running. */
   livePids(): number[] {
     const pids: number[] = [];
-    for (const spool of readSpool(this.spool).values()) {
+    for (const spool of this.reader.read({ latest: false }).values()) {
       if (!spool.hello) continue;
       if (spool.snapshots.some((s) => s.reason === 'exit')) continue;
       if (isRunning(spool.pid)) pids.push(spool.pid);
@@ -430,7 +434,7 @@ class Supervisor {
   async requestSnapshots(waitMs: number, final?: string): Promise<{ blocked: Set<number> }> {
     const request = (async () => {
       const before = new Map<number, number>();
-      for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
+      for (const spool of this.reader.read({ latest: false }).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
       const waiting = new Set(pids);
       if (pids.length === 0) return { blocked: waiting };
@@ -447,7 +451,7 @@ class Supervisor {
       while (waiting.size > 0) {
         await delay(50);
         const now = performance.now();
-        const spools = readSpool(this.spool);
+        const spools = this.reader.read({ latest: false });
         for (const pid of [...waiting]) {
           const spool = spools.get(pid);
           const answered = spool?.snapshots.some((s) => s.seq > (before.get(pid) ?? 0) && s.reason !== 'heartbeat');

@@ -11,8 +11,11 @@
  * are more instances of the same shape.
  */
 
-/** 2: every profile carries its descriptor (what it is, how it is judged); samples may carry a profile's own labels. */
-export const WIRE_VERSION = 2;
+/**
+ * 2: every profile carries its descriptor (what it is, how it is judged); samples may carry a profile's own labels.
+ * 3: stacks are sent once (a StacksMessage before the snapshot that first needs them); heartbeats may be `kept` snapshots.
+ */
+export const WIRE_VERSION = 3;
 
 /** One frame of a creation stack, as V8 reported it (mapped through source maps when the process had them). */
 export interface WireFrame {
@@ -193,7 +196,10 @@ export interface SnapshotMessage {
   time: number;
   uptimeMs: number;
   stackMode: StackMode;
-  /** Stacks referenced by samples, indexed by the ids the samples use. */
+  /**
+   * Stacks referenced by samples, indexed by the ids the samples use. On the spool, only those
+   * its process had not sent before (StacksMessage); the reader fills in the rest.
+   */
   stacks: Record<string, WireFrame[]>;
   profiles: WireProfile[];
   typeCounts: Record<string, WireTypeCount>;
@@ -202,6 +208,12 @@ export interface SnapshotMessage {
   memory: WireMemory;
   /** Entries left out because of `maxEntries`. */
   droppedEntries: number;
+  /**
+   * The handles profile came from groups kept as resources were made and ended (heartbeats and
+   * periodic requests), not from a look at each one now: labels and states are those each had
+   * when first seen, and `active` (Node's own list, as long as what is alive) is left empty.
+   */
+  kept?: true;
   /**
    * Resources that were on their way out when the snapshot was taken, not counted as alive:
    * `closing` (its owner closed it, the destroy event had not arrived), `collected` (freed by GC).
@@ -233,7 +245,20 @@ export interface HeapSnapshotMessage {
   uptimeMs: number;
 }
 
-export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage;
+/**
+ * Stacks a process sends once each, on its log, before the first snapshot that points at them: a
+ * snapshot on the spool carries only the stacks not sent before, and the reader gives every
+ * snapshot of the process all of them (the parent reads the heartbeat file before the log, so a
+ * heartbeat never points at a stack it has not read).
+ */
+export interface StacksMessage {
+  kind: 'stacks';
+  v: number;
+  pid: number;
+  stacks: Record<string, WireFrame[]>;
+}
+
+export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage | StacksMessage;
 
 export type StackMode = 'auto' | 'all' | 'none';
 

@@ -11,7 +11,7 @@
  */
 import { closeSync, constants, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildMessage, SnapshotMessage } from './messages.js';
+import { WIRE_VERSION, type ChildMessage, type SnapshotMessage, type WireFrame } from './messages.js';
 
 const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
@@ -21,6 +21,8 @@ export class SpoolWriter {
   private readonly tmpPath: string;
   private created = false;
   private broken: boolean;
+  /** Stack ids already on the log: each stack is sent once. */
+  private readonly sentStacks = new Set<string>();
 
   constructor(spool: string, pid: number) {
     this.broken = !isOwnSpool(spool);
@@ -34,7 +36,13 @@ export class SpoolWriter {
     return !this.broken;
   }
 
+  /** Appends a message; a snapshot goes without the stacks sent before (its new ones go first, in a stacks message). */
   append(message: ChildMessage): void {
+    if (message.kind === 'snapshot') message = this.withNewStacks(message);
+    this.appendLine(message);
+  }
+
+  private appendLine(message: ChildMessage): void {
     this.guard(() => {
       // The first write creates the file (and fails on anything already there); later ones never create it again.
       const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (this.created ? 0 : O_CREAT | O_EXCL);
@@ -45,8 +53,9 @@ export class SpoolWriter {
 
   /** Replaces the heartbeat snapshot atomically (write, then rename). */
   writeLatest(message: SnapshotMessage): void {
+    const slim = this.withNewStacks(message);
     this.guard(() => {
-      const text = JSON.stringify(message);
+      const text = JSON.stringify(slim);
       const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
       try {
         writeWhole(this.tmpPath, flags, text);
@@ -58,6 +67,25 @@ export class SpoolWriter {
       }
       renameSync(this.tmpPath, this.latestPath);
     });
+  }
+
+  /** The snapshot to write, its stacks cut to those not sent yet; those are appended to the log now, before it. */
+  private withNewStacks(message: SnapshotMessage): SnapshotMessage {
+    const all = message.stacks;
+    if (all === undefined || this.broken) return message;
+    const fresh: Record<string, WireFrame[]> = {};
+    let any = false;
+    for (const id of Object.keys(all)) {
+      if (this.sentStacks.has(id)) continue;
+      fresh[id] = all[id]!;
+      any = true;
+    }
+    if (any) {
+      this.appendLine({ kind: 'stacks', v: WIRE_VERSION, pid: message.pid, stacks: fresh });
+      // Only once it is on the log: a failed write sends them again with the next snapshot.
+      if (!this.broken) for (const id of Object.keys(fresh)) this.sentStacks.add(id);
+    }
+    return { ...message, stacks: {} };
   }
 
   private guard(write: () => void): void {
