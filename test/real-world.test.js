@@ -104,6 +104,13 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
     () => assertClean(['node', `${F}/unread-web-stream/clean.mjs`], { flags: ['--promises'] }),
   );
 
+  test('jest-esm-lines: an ES module test file babel-jest reprinted, torn down before the process ends, is reported at its own line', () =>
+    assertLeak(
+      ['node', '--experimental-vm-modules', `${ROOT}node_modules/jest/bin/jest.js`, '--runInBand', '--forceExit', '-c', `${F}/jest-esm-lines/jest.config.js`],
+      `${F}/jest-esm-lines/a-server.test.js`,
+      'TCPSERVERWRAP',
+    ));
+
   const vitest = (file, flags) => check([`${ROOT}node_modules/.bin/vitest`, 'run', '-c', `${F}/vitest-after-all/vitest.config.mjs`, file], { flags });
   // --promise-budget high enough that every promise of the worker has a stack: this is about whose
   // the pending await is, not about sampling (vitest's worker makes thousands of promises).
