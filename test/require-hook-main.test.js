@@ -2,7 +2,9 @@
 // `require.extensions` hook) runs under leakprof as it runs bare. Node 20 and 21 send the main
 // script through the ES module loader whenever there is an --import, which leakprof's preload
 // is, and that loader refuses an extension it does not know (ERR_UNKNOWN_FILE_EXTENSION, where
-// bare Node runs the script): src/collect/cjs-main.cts. Each case spawns the real CLI on
+// bare Node runs the script): src/collect/cjs-main.cts. And a test file such a hook compiled keeps
+// its lines after mocha lets go of its functions (src/collect/source-maps.ts reads its map while V8
+// still has the script). Each case spawns the real CLI on
 // fixtures/require-hook/ and compares with the bare run; leaks are reported at the script's own
 // lines, through the inline source map the hook leaves.
 import { describe, test } from 'node:test';
@@ -37,7 +39,7 @@ async function check(args) {
   const dir = mkdtempSync(join(tmpdir(), 'leakprof-require-hook-'));
   const out = join(dir, 'report.json');
   try {
-    const result = await spawnHere([BIN, 'check', '--timeout', '30s', '-o', out, '--', process.execPath, ...args]);
+    const result = await spawnHere([BIN, 'check', '--timeout', '120s', '-o', out, '--', process.execPath, ...args]);
     let report;
     try {
       report = JSON.parse(readFileSync(out, 'utf8'));
@@ -72,6 +74,16 @@ describe('a main script only a require hook can run', { concurrency: true }, () 
       );
     });
   }
+
+  test("a mocha test file a require hook compiled, its functions let go of by mocha after the run, is reported at its own lines", async () => {
+    const file = `${F}/server.spec.hooked`;
+    const args = ['node_modules/.bin/mocha', '--exit', '--timeout', '0', '--require', `./${F}/hook.cjs`, '--extension', 'hooked', file];
+    const checked = await check(args);
+    assert.equal(checked.code, 1, checked.stderr);
+    const at = `${file}:${markerLine(file, 'LEAK')}`;
+    const servers = checked.verdict.violations.filter((v) => v.type === 'TCPSERVERWRAP');
+    assert.deepEqual(servers.map((v) => `${v.location?.file}:${v.location?.line} ${v.test}`), [`${at} server > listens`], messages(checked.verdict));
+  });
 
   test('a hooked script that throws: the same error and exit code as bare', async () => {
     const args = [`${F}/run.cjs`, `${F}/throws.hooked`];
