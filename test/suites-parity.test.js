@@ -116,6 +116,7 @@ describe('runner internals of another shape, presented by a program of our own',
   for (const [runner, file, env] of [
     ['vitest', 'vitest-worker.mjs', { VITEST: 'true' }],
     ['jest', 'jest-env.cjs', {}],
+    ['mocha', 'mocha.cjs', {}],
   ]) {
     test(`${runner}: ${file} — runs as bare, and --verbose says the tests could not be named`, async () => {
       const command = ['node', `${UNKNOWN}/${file}`];
@@ -126,6 +127,22 @@ describe('runner internals of another shape, presented by a program of our own',
       assert.ok(checked.stderr.includes(`note: ${runner}: could not name tests (unrecognised runner internals); leaks are reported without test names`), checked.stderr);
     });
   }
+});
+
+describe("mocha 3's shape (no titlePath), presented by a stand-in runner of our own", () => {
+  test('a test and a nested suite\'s hook are named by their full paths, from their titles and parents', async () => {
+    const file = `${S}/mocha-3-shape/leaky.test.cjs`;
+    const command = ['node', `${S}/mocha-3-shape/mocha.cjs`, file];
+    const plain = await bare(command);
+    const checked = await check(command);
+    assert.match(plain.stdout, /2 passing/, plain.stdout + plain.stderr);
+    assert.equal(checked.code, 1, checked.stderr);
+    const named = (marker) =>
+      checked.verdict.violations.filter((v) => v.location && `${v.location.file}:${v.location.line}` === `${file}:${markerLine(file, marker)}`).map((v) => v.test);
+    const all = checked.verdict.violations.map((v) => v.message).join('\n');
+    assert.deepEqual(named('LEAK'), ['outer > inner > leaks'], all);
+    assert.deepEqual(named('HOOK-LEAK'), ['outer > inner > before'], all);
+  });
 });
 
 describe('the runner\'s and the package manager\'s own resources are never the user\'s leak', () => {

@@ -6,7 +6,9 @@
  * (takeEarlyResources) and this hook is gone. Does nothing outside leakprof.
  */
 import { createHook } from 'node:async_hooks';
+import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { keepRequireHookedMain } from './cjs-main.cjs';
 
 interface EarlyResource {
   type: string;
@@ -31,6 +33,7 @@ if (process.env.LEAKPROF_CONFIG && isMainThread && globals[KEY] === undefined) {
   };
   const hook = createHook({ init, destroy: (asyncId: number) => void early.delete(asyncId) });
   hook.enable();
+  keepRequireHookedMain(join(__dirname, 'preload.js'));
   globals[KEY] = {
     take(): Map<number, EarlyResource> {
       hook.disable();

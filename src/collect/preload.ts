@@ -6,6 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import { decodeConfig, ENV_CONFIG } from '../transport/env.js';
 import { attachToSpool } from './collector.js';
 import { instrumentTestRunners } from './runners/index.js';
+import { watchRequireHookedScripts } from './source-maps.js';
 
 const marker = Symbol.for('leakprof.collector');
 const config = decodeConfig(process.env[ENV_CONFIG]);
@@ -15,4 +16,5 @@ const globals = globalThis as Record<symbol, unknown>;
 if (config && isMainThread && globals[marker] === undefined) {
   globals[marker] = attachToSpool(config);
   instrumentTestRunners();
+  watchRequireHookedScripts();
 }

@@ -100,6 +100,11 @@ export function runInTest<T>(name: string, fn: () => T): T {
   return store().run(internTest(name), fn);
 }
 
+/** Runs `fn` as no test: what it creates is named from the source, if at all (a runner whose objects named nothing). */
+export function runOutsideTests<T>(fn: () => T): T {
+  return store().run(NONE, fn);
+}
+
 /**
  * Makes `name` the test of the current async context from here on (or none): for runners
  * that only announce "test X starts" from inside their own async function, just before

@@ -122,9 +122,19 @@ type RuntimeClass = { prototype: Record<string | symbol, unknown> };
 /**
  * jest transforms test files (babel-jest by default) and writes each map to its cache; the
  * Runtime of each test file knows where (`getSourceMaps()`). Runtimes are remembered as they
- * load test files, weakly: one per test file.
+ * load test files, weakly: one per test file. A runtime forgets its maps when the file is
+ * torn down (jest 27 clears them; a later one keeps them until the runtime is collected),
+ * while what the file left open is reported later, at the process's end: where each map
+ * is (a path per file) is copied as the runtime is torn down.
  */
 const runtimes: WeakRef<RuntimeLike>[] = [];
+const tornDown = new Map<string, string>();
+
+function keepMapsOf(runtime: RuntimeLike): void {
+  const maps = runtime.getSourceMaps?.();
+  if (!(maps instanceof Map)) return;
+  for (const [file, path] of maps) if (typeof path === 'string') tornDown.set(file, path);
+}
 
 function patchRuntime(exports: unknown): void {
   const mod = exports as { default?: RuntimeClass };
@@ -139,15 +149,28 @@ function patchRuntime(exports: unknown): void {
       return original.apply(this, args);
     };
   }
+  const teardown = proto.teardown;
+  if (typeof teardown === 'function') {
+    proto.teardown = function (this: RuntimeLike, ...args: unknown[]): unknown {
+      try {
+        keepMapsOf(this);
+      } catch {
+        // never break the runner
+      }
+      return teardown.apply(this, args);
+    };
+  }
   addSourceMapProvider(transformedFileMap);
 }
 
 function transformedFileMap(file: string): SourceMap | undefined {
+  let path: string | undefined;
   for (const ref of runtimes) {
-    const path = ref.deref()?.getSourceMaps?.()?.get(file);
-    if (path) return sourceMapFor(file, readFileSync(path, 'utf8'));
+    path = ref.deref()?.getSourceMaps?.()?.get(file);
+    if (path) break;
   }
-  return undefined;
+  path ??= tornDown.get(file);
+  return path ? sourceMapFor(file, readFileSync(path, 'utf8')) : undefined;
 }
 
 export function instrumentJest(): void {

@@ -6,12 +6,36 @@
  * mocha returns), a suite's body in its own (so hooks declared in it are named after it).
  * This works whether mocha's own code is CommonJS (≤ 11) or ESM (12), and needs no change
  * to the test files. Only in mocha's processes (its bin or its parallel workers).
+ *
+ * A test's or suite's path is mocha's `titlePath()` (mocha ≥ 4), else its `title` and its
+ * parents' up to the root suite (mocha 3). An object of neither shape names nothing (a bare
+ * title would read as the wrong test), and --verbose says the tests could not be named.
  */
-import { currentTestName, noteRunner, runInTest } from '../test-context.js';
+import { currentTestName, noteRunner, noteUnrecognised, runInTest, runOutsideTests } from '../test-context.js';
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 interface Titled {
   titlePath?(): string[];
+  title?: unknown;
+  parent?: Titled;
+  root?: boolean;
+}
+
+/** `outer > inner > test`, or undefined for an object that is not one of mocha's runnables. */
+function pathOf(runnable: Titled | undefined): string | undefined {
+  if (!runnable || (typeof runnable !== 'object' && typeof runnable !== 'function')) return undefined;
+  if (typeof runnable.titlePath === 'function') return runnable.titlePath().join(' > ');
+  if (typeof runnable.title !== 'string') return undefined;
+  const titles: string[] = [];
+  for (let r: Titled | undefined = runnable; r && !r.root && typeof r.title === 'string'; r = r.parent) {
+    if (r.title !== '') titles.unshift(r.title);
+  }
+  return titles.join(' > ');
+}
+
+/** Runs `fn` as the test `name`, or as no test when mocha's objects gave none. */
+function runAs<T>(name: string | undefined, fn: () => T): T {
+  return name === undefined ? runOutsideTests(fn) : runInTest(name, fn);
 }
 
 const TESTS = ['it', 'specify', 'test'];
@@ -36,12 +60,17 @@ function wrapTest(declare: Fn): Fn {
     const at = lastFunction(args);
     if (at < 0) return declare.apply(this, args);
     const fn = args[at] as Fn;
-    let name = typeof args[0] === 'string' ? args[0] : '';
+    let name: string | undefined;
     args[at] = lookAlike(function (this: unknown, ...a: unknown[]) {
-      return runInTest(name, () => fn.apply(this, a));
+      return runAs(name, () => fn.apply(this, a));
     }, fn);
     const test = declare.apply(this, args) as Titled | undefined;
-    if (typeof test?.titlePath === 'function') name = test.titlePath().join(' > ');
+    try {
+      name = pathOf(test);
+    } catch {
+      name = undefined;
+    }
+    if (name === undefined) noteUnrecognised('mocha');
     return test;
   };
 }
@@ -52,8 +81,14 @@ function wrapSuite(declare: Fn): Fn {
     if (at >= 0) {
       const fn = args[at] as Fn;
       args[at] = lookAlike(function (this: Titled, ...a: unknown[]) {
-        const path = typeof this?.titlePath === 'function' ? this.titlePath().join(' > ') : String(args[0]);
-        return runInTest(path, () => fn.apply(this, a));
+        let path: string | undefined;
+        try {
+          path = pathOf(this);
+        } catch {
+          path = undefined;
+        }
+        if (path === undefined) noteUnrecognised('mocha');
+        return runAs(path, () => fn.apply(this, a));
       } as Fn, fn);
     }
     return declare.apply(this, args);
@@ -70,8 +105,13 @@ function wrapHook(declare: Fn, hook: string): Fn {
       args[at] = lookAlike(function (this: { currentTest?: Titled } | undefined, ...a: unknown[]) {
         // An each-hook runs for one test at a time (mocha's context says which): named after it, `suite > test > afterEach`.
         const test = hook.endsWith('Each') || hook === 'setup' || hook === 'teardown' ? this?.currentTest : undefined;
-        const current = typeof test?.titlePath === 'function' ? `${test.titlePath().join(' > ')} > ${hook}` : name;
-        return runInTest(current, () => fn.apply(this, a));
+        let testPath: string | undefined;
+        try {
+          testPath = pathOf(test);
+        } catch {
+          testPath = undefined;
+        }
+        return runInTest(testPath !== undefined ? `${testPath} > ${hook}` : name, () => fn.apply(this, a));
       } as Fn, fn);
     }
     return declare.apply(this, args);

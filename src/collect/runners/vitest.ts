@@ -7,6 +7,12 @@
  * work carry the name. Only in vitest's worker processes (VITEST=true); the `threads` pool
  * runs tests in worker threads, which leakprof does not instrument (vitest's default pool
  * is `forks`).
+ *
+ * A suite's afterAll runs in the runner's own async function for that suite, whose context
+ * still holds the suite's last test (the runner enters each test from a call that starts in
+ * that function): it would be blamed for what afterAll makes. The runner marks the hook's
+ * state on the suite's result (`result.hooks.afterAll = 'run'`) just before it calls the
+ * hooks, in that very context, so that assignment enters `suite > afterAll`.
  */
 import type { SourceMap } from 'node:module';
 import { addSourceMapProvider } from '../source-maps.js';
@@ -18,6 +24,8 @@ interface Task {
   type: string;
   filepath?: string;
   suite?: Task;
+  file?: Task;
+  result?: { hooks?: Record<string, unknown> };
 }
 interface WorkerState {
   current?: Task;
@@ -34,6 +42,61 @@ function testPath(task: Task | undefined): string | undefined {
   return names.join(' > ');
 }
 
+/** `outer > inner`: a suite's own path (the file is not part of a name), '' for the file. */
+function suitePath(suite: Task): string {
+  const names: string[] = [];
+  for (let t: Task | undefined = suite; t && t.filepath === undefined; t = t.suite) names.unshift(t.name);
+  return names.join(' > ');
+}
+
+const SUITE_HOOKS = ['afterAll'] as const;
+const watchedSuites = new WeakSet<object>();
+
+/**
+ * Watches the suite's hook states so that the runner's `hooks.afterAll = 'run'` enters the
+ * hook's name. Each watcher is an accessor that is not enumerable until the runner first
+ * sets the key and then turns back into the plain property the runner made, so the result
+ * it sends to its main process has the same keys, in the same order, as without leakprof.
+ */
+function watchSuiteHooks(suite: Task): void {
+  const result = suite.result;
+  if (watchedSuites.has(suite) || !result || typeof result !== 'object') return;
+  watchedSuites.add(suite);
+  const path = suitePath(suite);
+  const watchHooks = (hooks: Record<string, unknown>): void => {
+    for (const hook of SUITE_HOOKS) {
+      if (Object.prototype.hasOwnProperty.call(hooks, hook)) continue;
+      onFirstSet(hooks, hook, (value) => {
+        if (value === 'run') enterTest(path === '' ? hook : `${path} > ${hook}`);
+      });
+    }
+  };
+  const hooks = result.hooks;
+  if (hooks && typeof hooks === 'object') watchHooks(hooks);
+  else if (hooks === undefined && !Object.prototype.hasOwnProperty.call(result, 'hooks')) {
+    onFirstSet(result as Record<string, unknown>, 'hooks', (value) => {
+      if (value && typeof value === 'object') watchHooks(value as Record<string, unknown>);
+    });
+  }
+}
+
+/** `then(value)` on the first assignment of `key`, which from then on is the plain enumerable property it would have been. */
+function onFirstSet(target: Record<string, unknown>, key: string, then: (value: unknown) => void): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get: () => undefined,
+    set(value: unknown) {
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+      try {
+        then(value);
+      } catch {
+        // never break the runner
+      }
+    },
+  });
+}
+
 function patchState(state: WorkerState): void {
   let current = state.current;
   Object.defineProperty(state, 'current', {
@@ -44,6 +107,8 @@ function patchState(state: WorkerState): void {
       current = task;
       try {
         enterTest(testPath(task));
+        // The suites around a test are running by now (their results exist): watch their hooks.
+        if (task?.type === 'test') for (let s = task.suite; s; s = s.suite ?? (s.file !== s ? s.file : undefined)) watchSuiteHooks(s);
       } catch {
         // never break the runner
       }
