@@ -53,7 +53,11 @@ export class PromiseRecord {
     readonly target: WeakRef<Promise<unknown>>,
     /** How many promises this one stands for (1 unless the promises were sampled). */
     readonly weight: number,
-  ) {}
+  ) {
+    this.origin = parent !== undefined && weight !== 1 ? parent.origin : id;
+  }
+  /** The id of the sampled root this one was taken with (its own id when it is that root): things taken together. */
+  readonly origin: number;
 }
 
 /** A chain of waits longer than this is cut: its root is reported as unknown. */
@@ -84,21 +88,30 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   init(promise: Tracked, parent: Tracked | undefined): void {
     this.created++;
-    if (parent !== undefined) {
-      const waitedOn = parent[RECORD];
-      if (waitedOn !== undefined) waitedOn.waited = true;
+    const sampler = this.sampler;
+    let parentRecord: PromiseRecord | undefined;
+    let weight: number;
+    if (parent !== undefined && (parentRecord = parent[RECORD]) !== undefined) {
+      parentRecord.waited = true;
+      // A promise that waits on a sampled one is taken with it: the chain is seen whole.
+      weight = parentRecord.weight;
+    } else {
+      // Waiting on a promise not taken: not taken either (unless every promise is).
+      if (parent !== undefined && sampler.mean > 1) return;
+      if (--sampler.countdown > 0) return;
+      weight = sampler.take();
     }
-    if (--this.sampler.countdown > 0 || isOwnActivity()) return;
-    const weight = this.sampler.take(this.created);
-    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    if (isOwnActivity()) return;
+    const started = performance.now();
     const raw = this.stacks.captureLazy(this.boundary!);
+    sampler.charge(performance.now() - started);
     if (raw === undefined) return;
     this.stacked++;
     this.changes++;
     // Root or async function is told by the stack's top frame: decided when the stack is read.
     const kind = parent !== undefined ? PromiseKind.Waiting : PromiseKind.Root;
     if (weight > 1) this.sampled = true;
-    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parent?.[RECORD], new WeakRef(promise), weight);
+    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parentRecord, new WeakRef(promise), weight);
     promise[RECORD] = record;
     this.live.set(record.id, record);
   }
@@ -168,6 +181,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
         () => head(label, record.stack, waitingOn, calledFrom, testName(record.test)),
         { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
         record.weight,
+        record.origin,
       );
     }
     return groups;
@@ -206,7 +220,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   /** The heartbeat's turn: relearn the creation rate. */
   tick(): void {
-    this.sampler.adapt(this.created);
+    this.sampler.adapt();
   }
 
   annotate(message: SnapshotMessage): void {
