@@ -22,7 +22,9 @@ const ADAPT_SHARE = 50;
 /** What a stack of nominal cost takes, in µs: a token. */
 const STACK_US = 5;
 /** At most this factor of change of the mean at one adaptation: one noisy window does not swing it. */
-const MAX_STEP = 8;
+const MAX_STEP = 4;
+/** A window shorter than this says little of a rate. */
+const MIN_WINDOW_MS = 5;
 /** One capture is charged at most this many times the recent cost per capture. */
 const CLIP = 4;
 
@@ -61,7 +63,8 @@ export class PromiseSampler {
     this.tokens -= tokens;
     this.spent += tokens;
     // Relearnt every so many samples, and as often when each one costs a lot (a chain that keeps growing).
-    if (++this.samples % ADAPT_EVERY === 0 || this.spent * ADAPT_SHARE >= this.perSecond || (this.tokens < 0 && this.mean === 1)) this.adapt();
+    if (this.tokens < 0 && this.mean === 1) this.adapt();
+    else if ((++this.samples % ADAPT_EVERY === 0 || this.spent * ADAPT_SHARE >= this.perSecond) && performance.now() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
   }
 
   /** Also called by the heartbeat, so the rate is relearnt when a flood ends and few samples come. */

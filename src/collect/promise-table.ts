@@ -27,7 +27,17 @@ export const enum PromiseKind {
   Root = 1,
   /** An async function's own promise: pending while the function is suspended at one of its awaits. */
   AsyncFunction = 2,
+  /**
+   * The `.then` Promise.all/race/any/allSettled made on one of its elements: part of the
+   * combinator's chain, never a parked chain of its own. While the combined promise is
+   * pending, whoever waits on it is the end; once it settled (a race won), a loser's
+   * reaction is a leftover that parks nobody.
+   */
+  Combinator = 3,
 }
+
+/** The builtin frame of a combinator, as V8 names it (`Function.race` on Node 20, `Promise.race` later). */
+const COMBINATOR = /^(?:Function|Promise)\.(?:all|allSettled|any|race)$/;
 
 const RECORD = Symbol('leakprof.promise');
 
@@ -76,6 +86,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   /** Some promise stood for more than itself: counts are estimates. */
   sampled = false;
   private readonly kinds: PromiseKind[] = [];
+  private readonly combinators: boolean[] = [];
   /** Parked chains the garbage collector took before they settled. */
   abandoned = 0;
 
@@ -126,7 +137,20 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
     record.stack = this.stacks.resolve(record.raw!, 'node:internal/promise_hooks');
     record.raw = undefined;
-    if (record.kind === PromiseKind.Root && record.stack >= 0) record.kind = this.kindOf(record.stack);
+    if (record.stack < 0) return;
+    if (record.kind === PromiseKind.Root) record.kind = this.kindOf(record.stack);
+    else if (record.kind === PromiseKind.Waiting && this.isCombinator(record.stack)) record.kind = PromiseKind.Combinator;
+  }
+
+  /** Made by `.then` inside a combinator: one of the first builtin frames is Promise.all/race/any/allSettled. */
+  private isCombinator(stack: number): boolean {
+    let yes = this.combinators[stack];
+    if (yes === undefined) {
+      const frames = this.stacks.frames[stack] ?? [];
+      yes = frames.slice(0, 3).some((f) => f.file === 'node:<builtin>' && COMBINATOR.test(f.fn));
+      this.combinators[stack] = yes;
+    }
+    return yes;
   }
 
   /** Without a parent, a promise whose stack starts in a builtin (`new Promise`) is a root; one that starts in a function's own code is that async function's promise. */
@@ -189,12 +213,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   /**
    * Could stand for a parked chain: not an async function's own promise (its await says
-   * where it is parked), not a promise something else still waits on (the waiter is
+   * where it is parked), not a combinator's reaction on an element (whoever waits on the
+   * combined promise is the end, if anyone), not a promise something else still waits on (the waiter is
    * further along), and not a `.then` V8 made with no code of anyone's on the stack (an
    * async function returning a promise: the await on that function says more).
    */
   private isCandidate(record: PromiseRecord): boolean {
-    if (record.kind === PromiseKind.AsyncFunction || record.waited) return false;
+    if (record.kind === PromiseKind.AsyncFunction || record.kind === PromiseKind.Combinator || record.waited) return false;
     return record.kind !== PromiseKind.Waiting || this.stacks.topFunction[record.stack] !== '' || this.hasCode(record.stack);
   }
 
