@@ -25,8 +25,8 @@ const STACK_US = 5;
 const MAX_STEP = 4;
 /** A window shorter than this says little of a rate. */
 const MIN_WINDOW_MS = 5;
-/** One capture is charged at most this many times the recent cost per capture. */
-const CLIP = 4;
+/** One capture is charged at most this long. */
+const MAX_CHARGE_MS = 1;
 
 export class PromiseSampler {
   /** Roots to let pass before the next sample (the hot path only decrements it). */
@@ -36,8 +36,6 @@ export class PromiseSampler {
   /** Mean gap between sampled roots; 1 is exact. */
   mean = 1;
   private tokens: number;
-  /** Recent tokens per capture (a moving average). */
-  private cost = 1;
   private spent = 0;
   private samples = 0;
   private timeAtAdapt = performance.now();
@@ -55,11 +53,10 @@ export class PromiseSampler {
 
   /** A stack was taken in `ms`: charged to the budget by its real cost. */
   charge(ms: number): void {
-    // A wall-clock interval also holds the times the process was not running (a busy machine preempts it,
-    // a first capture compiles): one capture is charged at most CLIP times the recent cost, which a real
-    // rise (a long .then chain) lifts within a few dozen captures, and a stray spike does not.
-    const tokens = Math.max(1, Math.min((ms * 1000) / STACK_US, CLIP * this.cost));
-    this.cost += (tokens - this.cost) / 16;
+    // What it took, a garbage collection it set off included (our records and stacks are what fill
+    // the young generation under a flood), but at most MAX_CHARGE_MS: a wall-clock interval also holds
+    // the times a busy machine did not run the process at all, and one such wait is not the budget's.
+    const tokens = Math.max(1, (Math.min(ms, MAX_CHARGE_MS) * 1000) / STACK_US);
     this.tokens -= tokens;
     this.spent += tokens;
     // Relearnt every so many samples, and as often when each one costs a lot (a chain that keeps growing).
