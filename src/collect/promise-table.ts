@@ -169,15 +169,16 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     const collected: number[] = [];
     const ends: PromiseRecord[] = [];
     for (const [id, record] of this.live) {
-      if (record.raw !== undefined) this.resolveStack(record);
       if (record.target.deref() === undefined) {
         // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
         // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
         // Only the WeakRef says so: a reachable promise is never counted as collected, stack or not.
+        // Its stack is not read (an await's own promise never settles: under a flood most records end here).
         collected.push(id);
-        if (this.isCandidate(record)) this.abandoned += record.weight;
+        if (record.raw === undefined ? this.isCandidate(record) : record.kind === PromiseKind.Waiting && !record.waited) this.abandoned += record.weight;
         continue;
       }
+      if (record.raw !== undefined) this.resolveStack(record);
       if (this.isCandidate(record)) ends.push(record);
     }
     for (const id of collected) this.live.delete(id);
