@@ -89,7 +89,14 @@ forEachNode(values.nodes, (node, version) => {
     const checks = [];
     for (let r = 0; r < run.rounds; r++) {
       for (const [mode, command] of Object.entries(modes)) {
-        const json = runOnce(command(node, load), load.env);
+        let json;
+        try {
+          json = runOnce(command(node, load), load.env);
+        } catch (error) {
+          // One failed run (the built-in workload's HTTP load can fail on a starved machine) is said, not fatal.
+          console.error(`${name} ${mode}: run failed (${String(error.message).split('\n')[0]})`);
+          continue;
+        }
         samples[mode].push(Number(load.metric(json).toFixed(1)));
         if (load.wall) wall[mode].push(Number(load.wall(json).toFixed(1)));
         if (mode === 'leakprof --promises' && load.parked) checks.push(accuracy(1000));

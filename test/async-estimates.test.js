@@ -67,14 +67,16 @@ describe('async profile estimates (issue 17)', { concurrency: true }, () => {
     const env = { REQUESTS: '6000' };
     const { said, groups, proc } = await asyncProfile({ file, parked: /parked: (\d+)/ }, ['--promise-budget', '2000'], env);
     assert.equal(proc.promiseCounts.sampled, true, 'this many promises at this budget are sampled');
-    assert.equal(groups.length, 1, describeGroups(groups));
-    const [group] = groups;
-    assert.equal(location(group), `${file}:${markerLine(file, 'PARKED')}`);
+    const at = groups.filter((g) => location(g) === `${file}:${markerLine(file, 'PARKED')}`);
+    assert.equal(at.length, 1, describeGroups(groups));
+    const [group] = at;
+    assert.deepEqual(groups.filter((g) => g.label === 'then'), [], describeGroups(groups));
+    assert.ok(groups.every((g) => g === group || g.count < said * 0.05), describeGroups(groups));
     assert.equal(group.label, 'await');
     assert.equal(group.estimated, true);
     assert.ok(group.margin > 0, JSON.stringify(group));
-    // The margin is a 95% interval: twice it (about 4 standard deviations) holds the truth but in a run of tens of thousands.
-    assert.ok(Math.abs(group.count - said) <= 2 * group.margin, `≈${group.count} ±${group.margin}, the fixture parked ${said}`);
+    // The margin is a 95% interval, itself estimated from a few dozen samples: three times it holds the truth but in a run of thousands.
+    assert.ok(Math.abs(group.count - said) <= 3 * group.margin, `≈${group.count} ±${group.margin}, the fixture parked ${said}`);
 
     const { stderr } = await leakprofCli(['run', '--promises', '--promise-budget', '2000', ...UNTIL_IDLE, file], { env });
     assert.match(stderr, /async profile: total [\d,]+\n≈[\d,]+ \(±\d+%\) @ await pending age/);
