@@ -94,7 +94,6 @@ describe('check on patterns from real suites', { concurrency: true }, () => {
 
   test(
     'race-loser: a race whose await resumed, its loser left pending but waited on by nothing, is clean under --promises',
-    { todo: "Promise.race's own reaction on the loser is reported as \"await pending\" at the race's line, though that await resumed (seen in ofetch's suite at its Promise.race line; issue 10 items 5 and 9)" },
     () => assertClean(['node', `${F}/race-loser/clean.mjs`], { flags: ['--promises'] }),
   );
   test('race-loser: an async function parked on a promise that can never settle is a leak at its await under --promises', () =>

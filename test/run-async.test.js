@@ -93,7 +93,7 @@ describe('async and listeners profiles', { concurrency: true }, () => {
     assert.ok(tasks.every((t) => t.includes(`leaky.mjs:${markerLine(file, 'LEAK')}:`)));
   });
 
-  test('promise-race: the uncleared timer in the handles profile, the race loser in the async profile', async () => {
+  test('promise-race: the uncleared timer in the handles profile; the race loser parks nobody', async () => {
     const file = 'fixtures/promise-race/leaky.mjs';
     const { report, code } = await runLeakprof(['--promises', ...EXACT, ...UNTIL_IDLE, file]);
     assert.equal(code, 124, 'the 30 s timers keep it running');
@@ -102,10 +102,9 @@ describe('async and listeners profiles', { concurrency: true }, () => {
     assert.equal(timers.length, 1, describeGroups(timers));
     assert.equal(timers[0].count, 500);
     assert.equal(location(timers[0]), `${file}:${markerLine(file, 'LEAK')}`);
-    const loser = groupAt(proc, 'async', file, 'RACE');
-    assert.equal(loser.count, 500);
-    assert.equal(loser.label, 'then', 'Promise.race waits with .then, not await');
-    assert.equal(`${loser.waitingOn.top.file}:${loser.waitingOn.top.line}`, `${file}:${markerLine(file, 'LEAK') - 1}`, 'waits on the timeout promise');
+    // Each race was won and awaited: Promise.race's own .then on the pending timeout is a leftover, not a parked task.
+    assert.deepEqual(visible(profileGroups(proc, 'async')), [], describeGroups(profileGroups(proc, 'async')));
+    assert.ok(proc.promiseCounts.created > 1000, JSON.stringify(proc.promiseCounts));
   });
 
   test('promise-race fixed: the timer is cancelled and its promise settles', async () => {

@@ -142,6 +142,7 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     entries: sample.entries.map((e) => ({ ...e })),
   };
   if (sample.estimated) group.estimated = true;
+  if (sample.variance !== undefined) group.margin = marginOf(sample.variance);
   if (sample.bytes !== undefined) group.bytes = sample.bytes;
   if (sample.createdBy >= 0 && stacks[sample.createdBy]) {
     const byFrames = toFrameReports(stacks[sample.createdBy]!, cwd);
@@ -187,10 +188,17 @@ function mergeInto(into: GroupReport, other: GroupReport): void {
   into.count += other.count;
   if (other.bytes !== undefined) into.bytes = (into.bytes ?? 0) + other.bytes;
   if (other.estimated) into.estimated = true;
+  // Two estimates from disjoint samples: their variances add.
+  if (into.margin !== undefined || other.margin !== undefined) into.margin = Math.round(Math.hypot(into.margin ?? 0, other.margin ?? 0));
   if (!into.waitingOn && other.waitingOn) into.waitingOn = other.waitingOn;
   into.ageMinMs = Math.min(into.ageMinMs, other.ageMinMs);
   into.ageMaxMs = Math.max(into.ageMaxMs, other.ageMaxMs);
   into.entries.push(...other.entries);
+}
+
+/** Half the width of an estimate's 95% interval, in things counted. */
+function marginOf(variance: number): number {
+  return Math.round(1.96 * Math.sqrt(variance));
 }
 
 function stdioReason(sample: WireSample): string | undefined {

@@ -1,51 +1,107 @@
 /**
  * Which promises get a creation stack. A stack costs 1-5 µs and a promise about 0.1 µs,
- * so a flood of promises (a million awaits) cannot have one each; a program making fewer
- * than `perSecond` promises a second gets every one, and its counts are exact.
+ * so a flood of promises (a million awaits) cannot have one each. The budget is
+ * `perSecond` stacks of nominal cost (STACK_US) a second, charged by what each capture
+ * really took (inside a long `.then` chain V8 walks the whole chain to take one: 100 µs
+ * and more), with half a second's worth in hand: a program that spends less gets every
+ * promise, and its counts are exact.
  *
- * Above that, sampling is random with a mean interval adapted to the creation rate (as
- * pprof samples allocations), and each sample stands for the promises of its interval:
- * counts become unbiased estimates, marked as such in the report. Random intervals, not
+ * Beyond that, chains are sampled, not promises: a promise with no parent (`new Promise`,
+ * an async function's own) is taken with probability 1/mean, and a promise that waits on
+ * a taken one (its await, its `.then`) is always taken, with the same weight; one that
+ * waits on a promise not taken is not. So a chain is seen whole or not at all, and the
+ * folding that makes one group of a parked chain works the same in sampled and exact
+ * mode. Each sample weighs 1/p (Horvitz-Thompson), so counts are unbiased estimates, and
+ * the spread of an estimate is known from the weights (`varianceOf`). Random gaps, not
  * every n-th promise, so a program that makes its promises in a fixed pattern is not
  * aliased into always or never sampling one kind.
  */
 const ADAPT_EVERY = 128;
+/** …or when the samples since the last adaptation used this share of a second's budget (1/50: 2 ms of stacks). */
+const ADAPT_SHARE = 50;
+/** What a stack of nominal cost takes, in µs: a token. */
+const STACK_US = 5;
+/** At most this factor of change of the mean at one adaptation: one noisy window does not swing it. */
+const MAX_STEP = 4;
+/**
+ * The share of a second's budget kept in hand: a program within it is exact. Half a second
+ * covers the issue 17 fixtures (7,000-9,000 stacks each, exact at a budget of 10,000 with half
+ * of this in hand on a machine at load average 30); a whole one cost a short flood twice as much.
+ */
+const IN_HAND = 0.5;
+/** A window shorter than this says little of a rate. */
+const MIN_WINDOW_MS = 5;
+/** One capture is charged at most this long. */
+const MAX_CHARGE_MS = 1;
 
 export class PromiseSampler {
-  /** Promises to let pass before the next sample (the hot path only decrements it). */
+  /** Roots to let pass before the next sample (the hot path only decrements it). */
   countdown = 1;
-  private interval = 1;
-  private mean = 1;
+  /** The weight of the sample the countdown leads to: 1/p of the draw that set it. */
+  weight = 1;
+  /** Mean gap between sampled roots; 1 is exact. */
+  mean = 1;
+  private tokens: number;
+  private spent = 0;
   private samples = 0;
-  private createdAtAdapt = 0;
   private timeAtAdapt = performance.now();
 
-  constructor(private readonly perSecond: number) {}
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond * IN_HAND;
+  }
 
-  /** Called when the countdown ran out: the weight of this sample (the promises it stands for). */
-  take(created: number): number {
-    const weight = this.interval;
-    if (++this.samples % ADAPT_EVERY === 0) this.adapt(created);
-    this.interval = this.draw();
-    this.countdown = this.interval;
+  /** A root's countdown ran out: the weight of this sample (the roots it stands for). */
+  take(): number {
+    const weight = this.weight;
+    this.draw();
     return weight;
   }
 
+  /** A stack was taken in `ms`: charged to the budget by its real cost. */
+  charge(ms: number): void {
+    // What it took, a garbage collection it set off included (our records and stacks are what fill
+    // the young generation under a flood), but at most MAX_CHARGE_MS: a wall-clock interval also holds
+    // the times a busy machine did not run the process at all, and one such wait is not the budget's.
+    const tokens = Math.max(1, (Math.min(ms, MAX_CHARGE_MS) * 1000) / STACK_US);
+    this.tokens -= tokens;
+    this.spent += tokens;
+    // Relearnt every so many samples, and as often when each one costs a lot (a chain that keeps growing).
+    if (this.tokens < 0 && this.mean === 1) this.adapt();
+    else if ((++this.samples % ADAPT_EVERY === 0 || this.spent * ADAPT_SHARE >= this.perSecond) && performance.now() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
+  }
+
   /** Also called by the heartbeat, so the rate is relearnt when a flood ends and few samples come. */
-  adapt(created: number): void {
+  adapt(): void {
     const now = performance.now();
     const elapsed = now - this.timeAtAdapt;
     if (elapsed <= 0) return;
-    const rate = ((created - this.createdAtAdapt) * 1000) / elapsed;
-    this.mean = Math.max(1, rate / this.perSecond);
-    this.createdAtAdapt = created;
+    this.tokens = Math.min(this.perSecond * IN_HAND, this.tokens + (elapsed * this.perSecond) / 1000);
+    const ratio = (this.spent * 1000) / elapsed / this.perSecond;
+    this.spent = 0;
     this.timeAtAdapt = now;
-    if (this.mean === 1) this.countdown = Math.min(this.countdown, 1);
+    // Exact while the second in hand lasts; then as many samples as the budget pays for.
+    if (this.mean === 1 && this.tokens > 0) return;
+    const mean = Math.max(1, Math.min(this.mean * MAX_STEP, Math.max(this.mean / MAX_STEP, this.mean * ratio)));
+    if (mean === this.mean) return;
+    this.mean = mean;
+    // A new mean takes effect at once: the gap under way is drawn again (a geometric gap has no memory).
+    this.draw();
   }
 
-  private draw(): number {
-    if (this.mean <= 1) return 1;
-    // Geometric with mean `mean`: the gap to the next sample when each promise is taken with probability 1/mean.
-    return 1 + Math.floor(Math.log(1 - Math.random()) / Math.log(1 - 1 / this.mean));
+  private draw(): void {
+    this.weight = this.mean;
+    // Geometric with mean `mean`: the gap to the next sample when each root is taken with probability 1/mean.
+    this.countdown = this.mean <= 1 ? 1 : 1 + Math.floor(Math.log(1 - Math.random()) / Math.log(1 - 1 / this.mean));
   }
+}
+
+/**
+ * The variance of an estimated count from the samples that made it: `clusters` maps each
+ * sampled root to how many of the counted things descend from it, all with that root's
+ * weight w (taken together or not at all): Σ w(w-1)k².
+ */
+export function varianceOf(clusters: Iterable<readonly [weight: number, count: number]>): number {
+  let variance = 0;
+  for (const [w, k] of clusters) variance += w * (w - 1) * k * k;
+  return variance;
 }

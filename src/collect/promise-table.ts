@@ -27,7 +27,17 @@ export const enum PromiseKind {
   Root = 1,
   /** An async function's own promise: pending while the function is suspended at one of its awaits. */
   AsyncFunction = 2,
+  /**
+   * The `.then` Promise.all/race/any/allSettled made on one of its elements: part of the
+   * combinator's chain, never a parked chain of its own. While the combined promise is
+   * pending, whoever waits on it is the end; once it settled (a race won), a loser's
+   * reaction is a leftover that parks nobody.
+   */
+  Combinator = 3,
 }
+
+/** The builtin frame of a combinator, as V8 names it (`Function.race` on Node 20, `Promise.race` later). */
+const COMBINATOR = /^(?:Function|Promise)\.(?:all|allSettled|any|race)$/;
 
 const RECORD = Symbol('leakprof.promise');
 
@@ -53,7 +63,11 @@ export class PromiseRecord {
     readonly target: WeakRef<Promise<unknown>>,
     /** How many promises this one stands for (1 unless the promises were sampled). */
     readonly weight: number,
-  ) {}
+  ) {
+    this.origin = parent !== undefined && weight !== 1 ? parent.origin : id;
+  }
+  /** The id of the sampled root this one was taken with (its own id when it is that root): things taken together. */
+  readonly origin: number;
 }
 
 /**
@@ -84,6 +98,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   /** Some promise stood for more than itself: counts are estimates. */
   sampled = false;
   private readonly kinds: PromiseKind[] = [];
+  private readonly combinators: boolean[] = [];
   /** Parked chains the garbage collector took before they settled. */
   abandoned = 0;
 
@@ -96,21 +111,30 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   init(promise: Tracked, parent: Tracked | undefined): void {
     this.created++;
-    if (parent !== undefined) {
-      const waitedOn = parent[RECORD];
-      if (waitedOn !== undefined) waitedOn.waited = true;
+    const sampler = this.sampler;
+    let parentRecord: PromiseRecord | undefined;
+    let weight: number;
+    if (parent !== undefined && (parentRecord = parent[RECORD]) !== undefined) {
+      parentRecord.waited = true;
+      // A promise that waits on a sampled one is taken with it: the chain is seen whole.
+      weight = parentRecord.weight;
+    } else {
+      // Waiting on a promise not taken: not taken either (unless every promise is).
+      if (parent !== undefined && sampler.mean > 1) return;
+      if (--sampler.countdown > 0) return;
+      weight = sampler.take();
     }
-    if (--this.sampler.countdown > 0 || isOwnActivity()) return;
-    const weight = this.sampler.take(this.created);
-    // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
+    if (isOwnActivity()) return;
+    const started = performance.now();
     const raw = this.stacks.captureLazy(this.boundary!);
+    sampler.charge(performance.now() - started);
     if (raw === undefined) return;
     this.stacked++;
     this.changes++;
     // Root or async function is told by the stack's top frame: decided when the stack is read.
     const kind = parent !== undefined ? PromiseKind.Waiting : PromiseKind.Root;
     if (weight > 1) this.sampled = true;
-    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parent?.[RECORD], new WeakRef(promise), weight);
+    const record = new PromiseRecord(this.created, performance.now(), raw, kind, parentRecord, new WeakRef(promise), weight);
     promise[RECORD] = record;
     this.live.set(record.id, record);
   }
@@ -125,7 +149,20 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     // With more than one promise hook, Node calls ours through its dispatcher: a frame to drop when it is there.
     record.stack = this.stacks.resolve(record.raw!, 'node:internal/promise_hooks');
     record.raw = undefined;
-    if (record.kind === PromiseKind.Root && record.stack >= 0) record.kind = this.kindOf(record.stack);
+    if (record.stack < 0) return;
+    if (record.kind === PromiseKind.Root) record.kind = this.kindOf(record.stack);
+    else if (record.kind === PromiseKind.Waiting && this.isCombinator(record.stack)) record.kind = PromiseKind.Combinator;
+  }
+
+  /** Made by `.then` inside a combinator: one of the first builtin frames is Promise.all/race/any/allSettled. */
+  private isCombinator(stack: number): boolean {
+    let yes = this.combinators[stack];
+    if (yes === undefined) {
+      const frames = this.stacks.frames[stack] ?? [];
+      yes = frames.slice(0, 3).some((f) => f.file === 'node:<builtin>' && COMBINATOR.test(f.fn));
+      this.combinators[stack] = yes;
+    }
+    return yes;
   }
 
   /** Without a parent, a promise whose stack starts in a builtin (`new Promise`) is a root; one that starts in a function's own code is that async function's promise. */
@@ -144,15 +181,16 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     const collected: number[] = [];
     const ends: PromiseRecord[] = [];
     for (const [id, record] of this.live) {
-      if (record.raw !== undefined) this.resolveStack(record);
       if (record.target.deref() === undefined) {
         // Never settled, and nobody can reach it any more: the garbage collector took it. It holds nothing
         // and nothing waits for it: counted, not reported (a parked task is a pending promise still reachable).
         // Only the WeakRef says so: a reachable promise is never counted as collected, stack or not.
+        // Its stack is not read (an await's own promise never settles: under a flood most records end here).
         collected.push(id);
-        if (this.isCandidate(record)) this.abandoned += record.weight;
+        if (record.raw === undefined ? this.isCandidate(record) : record.kind === PromiseKind.Waiting && !record.waited) this.abandoned += record.weight;
         continue;
       }
+      if (record.raw !== undefined) this.resolveStack(record);
       if (this.isCandidate(record)) ends.push(record);
     }
     for (const id of collected) this.live.delete(id);
@@ -180,6 +218,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
         () => head(label, record.stack, waitingOn, calledFrom, testName(record.test)),
         { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
         record.weight,
+        record.origin,
       );
     }
     return groups;
@@ -187,12 +226,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   /**
    * Could stand for a parked chain: not an async function's own promise (its await says
-   * where it is parked), not a promise something else still waits on (the waiter is
+   * where it is parked), not a combinator's reaction on an element (whoever waits on the
+   * combined promise is the end, if anyone), not a promise something else still waits on (the waiter is
    * further along), and not a `.then` V8 made with no code of anyone's on the stack (an
    * async function returning a promise: the await on that function says more).
    */
   private isCandidate(record: PromiseRecord): boolean {
-    if (record.kind === PromiseKind.AsyncFunction || record.waited) return false;
+    if (record.kind === PromiseKind.AsyncFunction || record.kind === PromiseKind.Combinator || record.waited) return false;
     return record.kind !== PromiseKind.Waiting || this.stacks.topFunction[record.stack] !== '' || this.hasCode(record.stack);
   }
 
@@ -218,7 +258,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   /** The heartbeat's turn: relearn the creation rate. */
   tick(): void {
-    this.sampler.adapt(this.created);
+    this.sampler.adapt();
   }
 
   annotate(message: SnapshotMessage): void {

@@ -84,6 +84,7 @@ const group = obj({
   count: num,
   'bytes?': num,
   'estimated?': bool,
+  'margin?': num,
   type: str,
   label: str,
   state: str,

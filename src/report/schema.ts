@@ -209,6 +209,8 @@ export interface GroupReport {
   bytes?: number;
   /** The count is an estimate: the things were sampled (promises created faster than --promise-budget a second). */
   estimated?: boolean;
+  /** With `estimated`: half the width of the estimate's 95% interval (count ± margin), from the samples' weights. */
+  margin?: number;
   /** async_hooks type, such as Timeout, TCPWRAP, TCPSERVERWRAP, FSEVENTWRAP, PROCESSWRAP. */
   type: string;
   /** Type plus what sets this group apart: `Timeout 1000ms repeat`. */

@@ -118,7 +118,7 @@ function renderGroup(group: GroupReport, proc: ProcessReport, opts: TextOptions)
   const c = opts.colors;
   const state = group.state === 'ref' || group.state === 'pending' ? c.yellow(group.state) : group.state;
   const growing = group.growth ? ' ' + c.red(`growing +${formatRate(group.growth.perSecond)}/s`) : '';
-  const count = group.estimated ? `≈${group.count}` : String(group.count);
+  const count = group.estimated ? `≈${group.count.toLocaleString('en-US')}${group.margin !== undefined ? ` (±${Math.max(1, Math.round((group.margin * 100) / Math.max(1, group.count)))}%)` : ''}` : String(group.count);
   // A heap group is measured in bytes (what is live now at that allocation stack); its count is the profiler's samples.
   const head =
     group.bytes !== undefined

@@ -64,6 +64,8 @@ export interface WireSample {
   bytes?: number;
   /** The count is an estimate: the things were sampled, each sample standing for several. */
   estimated?: boolean;
+  /** With `estimated`: the estimate's variance (count²), from the samples' weights. */
+  variance?: number;
   ageMinMs: number;
   ageMaxMs: number;
   /** Individual things, at most `maxEntries` per snapshot across all samples. */
