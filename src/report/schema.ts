@@ -8,7 +8,7 @@
 
 export const REPORT_SCHEMA = 'leakprof.report/v2';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 3;
+export const REPORT_SCHEMA_REVISION = 4;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
