@@ -11,3 +11,5 @@ export { baselineFrom, readBaseline, writeBaseline, type Baseline } from './chec
 export { findHeapLeaks, type HeapSnapshotInput, type FindHeapLeaksOptions } from './analyse/heap/leak-set.js';
 export type { HeapLeakReport, HeapLeakGroup, HeapPathStep, HeapSnapshotInfo } from './report/schema.js';
 export type { Report, ProcessReport, GroupReport, Verdict, Violation, Exclusion } from './report/schema.js';
+export { serve, type LiveServer } from './live/server.js';
+export type { ServeOptions } from './live/live-config.js';

@@ -103,7 +103,8 @@ export function reportCommand(): Command {
         if (base?.kind === 'report') {
           const old = reportToPprof(base.report);
           profiles = profiles.map((p, i) => {
-            const match = old.find((o) => o.profile === p.profile && (o.data.mainFile === p.data.mainFile || old.length === 1)) ?? old[i];
+            const argv = (d: ReportProfile['data']) => d.comments.find((line) => line.startsWith('argv: '));
+            const match = old.find((o) => o.profile === p.profile && (argv(o.data) === argv(p.data) || old.length === 1)) ?? old[i];
             return match && match.profile === p.profile ? { ...p, data: subtractBase(p.data, match.data) } : p;
           });
         }

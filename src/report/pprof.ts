@@ -28,6 +28,8 @@ function sampleOf(group: GroupReport, heap: boolean): PprofSample {
       ? group.frames.map(frameOf)
       : // No stack was captured: one made-up frame, so the group still counts in every total.
         [{ name: `${group.label} (no stack)`, file: '', line: 0, column: 0, objfile: '' }];
+  // Go's goroutine profile puts the creator at the root: a stack of Node's own frames only is rooted at the user's line that made it.
+  if (group.createdBy && group.createdBy.frames.length > 0) frames.push(...group.createdBy.frames.map(frameOf));
   const labels: PprofSample['labels'] = { type: [group.type], state: [group.state], label: [group.label], keeps_alive: [group.keepsAlive ? 'yes' : 'no'] };
   if (group.test) labels.test = [group.test];
   if (group.estimated) labels.estimated = ['yes'];
@@ -39,26 +41,33 @@ function sampleOf(group: GroupReport, heap: boolean): PprofSample {
   };
 }
 
+export interface PprofOptions {
+  /** The heap profile's sampling interval in bytes (its pprof period), when known. */
+  heapPeriod?: number;
+}
+
 /** The pprof profile of one profile of one process. */
-export function profileToPprof(report: Report, proc: ProcessReport, profile: ProfileReport): PprofData {
+export function profileToPprof(report: Report, proc: ProcessReport, profile: ProfileReport, options: PprofOptions = {}): PprofData {
   const heap = profile.name === 'heap';
   const snapshotMs = Date.parse(proc.snapshot.time);
   return {
+    // The heap profile in the shape Go's has, so `-inuse_objects` and `-inuse_space` work.
     sampleTypes: heap
       ? [
-          { type: 'samples', unit: 'count' },
-          { type: 'space', unit: 'bytes' },
+          { type: 'inuse_objects', unit: 'count' },
+          { type: 'inuse_space', unit: 'bytes' },
         ]
       : [{ type: profile.name, unit: 'count' }],
-    defaultSampleType: heap ? 'space' : profile.name,
+    defaultSampleType: heap ? 'inuse_space' : profile.name,
     samples: profile.groups.map((g) => sampleOf(g, heap)),
     periodType: heap ? { type: 'space', unit: 'bytes' } : { type: profile.name, unit: 'count' },
-    period: 1,
+    period: heap ? (options.heapPeriod ?? 1) : 1,
     timeNanos: Number.isFinite(snapshotMs) ? snapshotMs * 1e6 : 0,
-    // The things were live at one instant; the process had run this long when they were counted.
-    durationNanos: Math.round(proc.snapshot.uptimeMs * 1e6),
+    // The things were live at one instant: no duration, as Go leaves it on its instant profiles.
+    durationNanos: 0,
     comments: [`leakprof: ${profile.name} profile of pid ${proc.pid} (${proc.snapshot.reason})`, `command: ${report.command.join(' ')}`, `argv: ${proc.argv.join(' ')}`],
-    mainFile: proc.argv[1] ?? proc.argv[0] ?? '',
+    // A neutral mapping: the main script as the mapping's file would make `-focus=app.mjs` keep every sample.
+    mainFile: 'node',
     buildId: '',
   };
 }
