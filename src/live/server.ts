@@ -16,7 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { asOwnTree } from '../collect/own-activity.js';
+import { asOwnTree, ownTreeSize } from '../collect/own-activity.js';
 import { MemorySeries, memoryNow } from '../collect/memory-series.js';
 import { encodePprof } from '../report/pprof-proto.js';
 import { subtractBase } from '../report/pprof-diff.js';
@@ -204,7 +204,8 @@ Read them with <code>go tool pprof http://HOST/debug/pprof/handles</code> or <co
   }
 
   private memorySeries(res: ServerResponse): void {
-    sendJson(res, { pid: process.pid, now: memoryNow(), samples: this.memory.samples });
+    // ownResources: the endpoint's own live async resources (its server, connections, timers): flat when it leaks nothing.
+    sendJson(res, { pid: process.pid, now: memoryNow(), samples: this.memory.samples, ownResources: ownTreeSize() });
   }
 
   private heapSnapshot(res: ServerResponse): void {

@@ -2,7 +2,7 @@
  * The pprof writer: one profile.proto per (process, profile) of a leakprof report, gzipped, for
  * `go tool pprof` and every viewer that reads pprof. Each group is a sample: its count (and, in
  * the heap profile, its bytes) over its whole creation stack, leaf first, with its type, state,
- * label and test as labels and its age as a numeric label.
+ * label and test as labels.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -37,7 +37,8 @@ function sampleOf(group: GroupReport, heap: boolean): PprofSample {
     values: heap ? [group.count, group.bytes ?? 0] : [group.count],
     frames,
     labels,
-    numLabels: { age: [{ value: group.ageMaxMs, unit: 'milliseconds' }] },
+    // No age label: it differs between two looks at the same things, so `-base` (Go's and ours) could never cancel them.
+    numLabels: {},
   };
 }
 
