@@ -8,7 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { encodePprof } from './pprof-proto.js';
 import type { PprofData, PprofFrame, PprofSample } from './pprof-model.js';
-import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report } from './schema.js';
+import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report, Verdict } from './schema.js';
 
 export interface ReportProfile {
   pid: number;
@@ -74,22 +74,42 @@ export function profileToPprof(report: Report, proc: ProcessReport, profile: Pro
 }
 
 export function reportToPprof(report: Report): ReportProfile[] {
-  return report.processes.flatMap((proc) => proc.profiles.map((p) => ({ pid: proc.pid, profile: p.name, data: profileToPprof(report, proc, p) })));
+  return report.processes.flatMap((proc) =>
+    proc.profiles.map((p) => {
+      const data = profileToPprof(report, proc, p);
+      // check's profiles say which samples are its violations: `-tagfocus verdict=leak`.
+      if (report.verdict) data.samples.forEach((s, i) => (s.labels.verdict = [isViolation(report.verdict!, proc.pid, p.name, p.groups[i]!) ? 'leak' : 'ok']));
+      return { pid: proc.pid, profile: p.name, data };
+    }),
+  );
+}
+
+function isViolation(verdict: Verdict, pid: number, profile: string, group: GroupReport): boolean {
+  return verdict.violations.some(
+    (v) =>
+      v.kind === profile &&
+      (v.pid === pid || (v.pids?.includes(pid) ?? false)) &&
+      v.type === group.type &&
+      v.label === group.label &&
+      (v.state === undefined || v.state === group.state) &&
+      (v.location === undefined || [group.top, group.createdBy?.top, ...(group.frames ?? [])].some((f) => f && f.file === v.location!.file && f.line === v.location!.line)),
+  );
 }
 
 /**
  * Writes the profiles where `target` says: a file when there is one profile (`.pb.gz` added if
  * missing), else a directory with `<pid>.<profile>.pb.gz` per pair (or, for a target named
- * `x.pb.gz`, `x.<pid>.<profile>.pb.gz` beside it). Returns the files written.
+ * `x.pb.gz`, the first profile as `x.pb.gz` and the others as `x.<pid>.<profile>.pb.gz` beside it).
+ * Returns the files written.
  */
 export function writePprofFiles(profiles: Array<{ pid: number; profile: string; data: PprofData }>, target: string): string[] {
   if (profiles.length === 0) return [];
   const named = /\.pb(\.gz)?$/.test(target);
   if (named && profiles.length > 1) {
-    // Several profiles for one file name: one file each beside it, the name as their stem.
+    // Several profiles for one file name: the first (the command's handles) under that name, as asked; the rest beside it, the name as their stem.
     const stem = target.replace(/\.pb(\.gz)?$/, '');
-    return profiles.map((p) => {
-      const file = `${stem}.${p.pid}.${p.profile}.pb.gz`;
+    return profiles.map((p, i) => {
+      const file = i === 0 ? target : `${stem}.${p.pid}.${p.profile}.pb.gz`;
       writeFileSync(file, encodePprof(p.data));
       return file;
     });
