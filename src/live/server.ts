@@ -35,8 +35,13 @@ const MAX_SECONDS = 3600;
 
 /** Starts the endpoint; resolves once it listens. Refuses a non-loopback host without a token. */
 export function serve(options: ServeOptions = {}, internal: { heapInterval?: number } = {}): Promise<LiveServer> {
-  const config = resolveServeOptions(options);
-  ensureLiveCollector(options.profiles ? new Set(options.profiles) : profilesFromEnv(process.env));
+  let config: LiveConfig;
+  try {
+    config = resolveServeOptions(options);
+    ensureLiveCollector(options.profiles ? new Set(options.profiles) : profilesFromEnv(process.env));
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const endpoint = new Endpoint(config, internal.heapInterval ?? DEFAULT_HEAP_INTERVAL);
   return asOwnTree(
     () =>
