@@ -3,6 +3,7 @@
 // root of a stack that is only Node's, the labels in -raw, check's verdict label, and --base.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,4 +84,20 @@ test('without go the interop tests say why they skip', () => {
   if (NO_GO) assert.match(NO_GO, /go is not installed/);
   else assert.equal(NO_GO, false);
   assert.ok(existsSync(join(ROOT, '.ci', 'run')));
+});
+
+test('report --top prints what go tool pprof -top prints: the zone\'s abbreviation, (inline) under small -nodecount', { skip: NO_GO }, async () => {
+  const testdata = join(ROOT, 'fixtures', 'pprof-testdata');
+  for (const tz of ['Asia/Tokyo', 'Europe/Paris', 'America/New_York', 'Asia/Dubai']) {
+    if (!existsSync(`/usr/share/zoneinfo/${tz}`)) continue;
+    const ours = await leakprofCli(['report', '--top', join(testdata, 'go.heap.pb.gz')], { env: { TZ: tz } });
+    const go = spawnSync('go', ['tool', 'pprof', '-top', join(testdata, 'go.heap.pb.gz')], { encoding: 'utf8', env: { ...process.env, TZ: tz } });
+    const time = (text) => /^Time: .*$/m.exec(text)?.[0];
+    assert.equal(time(ours.stdout), time(go.stdout), tz);
+  }
+  for (const n of [1, 3, 5, 10]) {
+    const ours = await leakprofCli(['report', '--top', '--nodecount', String(n), join(testdata, 'go.cpu.pb.gz')], { env: { TZ: 'UTC' } });
+    const go = spawnSync('go', ['tool', 'pprof', '-top', `-nodecount=${n}`, join(testdata, 'go.cpu.pb.gz')], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    assert.equal(ours.stdout, go.stdout, `-nodecount=${n}`);
+  }
 });
