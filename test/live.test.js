@@ -2,7 +2,7 @@
 // attach` and `top`, and by the real `go tool pprof` (skipped, saying why, without go).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { NO_GO, get, goPprof, startLive } from './helpers/live.js';
 
 const LEAKY = 'fixtures/live/leaky-server.mjs';
 const LEAK_LINE = markerLine(LEAKY, 'leak');
+const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 const tmp = mkdtempSync(join(tmpdir(), 'leakprof-live-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -187,6 +188,29 @@ describe('a leaky service with the endpoint', () => {
     assert.doesNotMatch(stdout, /\x1b\[/, 'no escape codes off a terminal');
   });
 
+  for (const [key, name] of [['q', 'q'], ['\x03', 'Ctrl-C']]) {
+    test(`top on a terminal redraws in place and quits cleanly on ${name}`, { skip: !HAS_SCRIPT && 'needs script(1) for a pseudo-terminal' }, async () => {
+      const cmd = [process.execPath, BIN, 'top', svc.endpoint, '--every', '200ms'].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qefc', `exec ${cmd}`, '/dev/null'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let sent = false;
+      child.stdout.setEncoding('utf8').on('data', (d) => {
+        out += d;
+        // After two looks, the key.
+        if (!sent && (out.match(/leakprof top /g) ?? []).length >= 2) {
+          sent = true;
+          child.stdin.write(key);
+        }
+      });
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, out);
+      assert.match(out, /\x1b\[H\x1b\[2J/, 'redrawn in place');
+      assert.match(out, /\(q quits\)/);
+      assert.match(out, new RegExp(`Timeout 60000ms repeat ref\\s+\\(.*leaky-server\\.mjs:${LEAK_LINE}\\)`));
+      assert.ok(out.trimEnd().endsWith('\x1b[?25h'), 'the cursor is given back last');
+    });
+  }
+
   test('go tool pprof reads the endpoint: the leak line, its labels, created-by at the root', { skip: NO_GO }, () => {
     const traces = goPprof(['-traces', '-lines', `${svc.endpoint}/debug/pprof/handles`]);
     const blocks = traces.split(/^-+\+-+$/m).slice(1);
@@ -320,6 +344,10 @@ test('bad input: one line and exit 2', async () => {
   const notAPid = await leakprofCli(['attach', '999999999']);
   assert.equal(notAPid.code, 2);
   assert.match(notAPid.stderr, /^leakprof: no process 999999999\n$/);
+  const every = await leakprofCli(['top', 'http://127.0.0.1:9', '--every', '0']);
+  assert.equal(every.code, 2);
+  assert.equal(every.stderr.trim().split('\n').length, 1);
+  assert.match(every.stderr, /--every 0: must be more than 0/);
   const self = await leakprofCli(['attach', String(process.pid)]);
   assert.match(self.stderr, /^leakprof: process \d+ is not under leakprof/);
 });
