@@ -355,3 +355,35 @@ test('bad input: one line and exit 2', async () => {
   const self = await leakprofCli(['attach', String(process.pid)]);
   assert.match(self.stderr, /^leakprof: process \d+ is not under leakprof/);
 });
+
+test('LEAKPROF_HTTP under leakprof run: the endpoint serves the run\'s collector, never keeps the workload alive, and is not in the final report', async () => {
+  const run = spawn(process.execPath, [BIN, 'run', '--json', '--timeout', '120s', LEAKY], {
+    cwd: ROOT,
+    env: { ...process.env, LEAKPROF_HTTP: '127.0.0.1:0', NODE_OPTIONS: '', NODE_TEST_CONTEXT: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  run.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  run.stderr.setEncoding('utf8');
+  const { app, endpoint } = await new Promise((resolve, reject) => {
+    run.stderr.on('data', (d) => {
+      stderr += d;
+      const a = /app (\S+) pid/.exec(stderr);
+      const e = /pprof endpoint at (\S+)\/debug\/pprof\//.exec(stderr);
+      if (a && e) resolve({ app: a[1], endpoint: e[1] });
+    });
+    run.on('exit', () => reject(new Error(`run ended first: ${stderr}`)));
+  });
+  await work(app, 2);
+  const text = (await get(`${endpoint}/debug/pprof/handles?debug=1`)).body.toString();
+  assert.match(text, /^2 @ Timeout 60000ms repeat ref/m);
+  await (await fetch(`${app}/quit`)).arrayBuffer();
+  const [code] = await once(run, 'exit');
+  assert.equal(code, 0, 'the endpoint did not keep it alive');
+  const report = JSON.parse(stdout);
+  const port = new URL(endpoint).port;
+  const groups = report.processes[0].profiles.flatMap((p) => p.groups);
+  assert.ok(!groups.some((g) => g.type === 'TCPSERVERWRAP'), 'neither server is left, and the endpoint\'s never counted');
+  assert.ok(!JSON.stringify(report).includes(`:${port}"`), 'no trace of the endpoint\'s port');
+});

@@ -15,4 +15,6 @@ const globals = globalThis as Record<symbol, unknown>;
 if (config && isMainThread && globals[marker] === undefined) {
   globals[marker] = attachToSpool(config);
   instrumentTestRunners();
+  // LEAKPROF_HTTP under `leakprof run` too: the endpoint serves this collector (docs/live.md).
+  if (process.env.LEAKPROF_HTTP) (await import('../live/from-env.js')).serveFromEnv();
 }
