@@ -8,8 +8,8 @@ import { DEFAULT_HEAP_INTERVAL, LiveConfigError, profilesFromEnv, resolveServeOp
 import { ensureLiveCollector } from './live-collector.js';
 import { serve } from './server.js';
 
-/** Starts the endpoint when LEAKPROF_HTTP is set; also makes the process's collector with the profiles LEAKPROF_PROFILES asks for, when none runs yet. */
-export function serveFromEnv(env: NodeJS.ProcessEnv = process.env): void {
+/** Starts the endpoint when LEAKPROF_HTTP is set (`collector`: the sampling interval of a collector already running, under `leakprof run`); also makes the process's collector with the profiles LEAKPROF_PROFILES asks for, when none runs yet. */
+export function serveFromEnv(env: NodeJS.ProcessEnv = process.env, collector: { heapInterval?: number } = {}): void {
   let options: ServeOptions | undefined;
   try {
     options = serveOptionsFromEnv(env);
@@ -22,7 +22,7 @@ export function serveFromEnv(env: NodeJS.ProcessEnv = process.env): void {
     process.exit(2);
   }
   const asked = options;
-  serve(asked, { heapInterval: DEFAULT_HEAP_INTERVAL }).then(
+  serve(asked, { heapInterval: collector.heapInterval ?? DEFAULT_HEAP_INTERVAL }).then(
     (server) => {
       // Said only when the port was left to the OS: otherwise the workload's stderr is its own.
       if (asked.port === 0) asOwnTree(() => process.stderr.write(`leakprof: pprof endpoint at ${server.url}/debug/pprof/\n`));
