@@ -101,3 +101,11 @@ test('report --top prints what go tool pprof -top prints: the zone\'s abbreviati
     assert.equal(ours.stdout, go.stdout, `-nodecount=${n}`);
   }
 });
+
+test('report --top names the zone as the tz database does (JST, not GMT+9), with or without go', { skip: !existsSync('/usr/share/zoneinfo/Asia/Tokyo') && 'no tz database' }, async () => {
+  const file = join(ROOT, 'fixtures', 'pprof-testdata', 'go.heap.pb.gz');
+  const tokyo = await leakprofCli(['report', '--top', file], { env: { TZ: 'Asia/Tokyo' } });
+  assert.match(tokyo.stdout, /^Time: .* \(JST\)$/m);
+  const utc = await leakprofCli(['report', '--top', file], { env: { TZ: 'UTC' } });
+  assert.match(utc.stdout, /^Time: .* \(UTC\)$/m);
+});
