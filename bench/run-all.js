@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;
-for (const script of ['handles.js', 'promises.js', 'workload.js', 'check.js', 'side-by-side.js', 'attribution-cost.js', 'heap-snapshots.js', 'heap.js']) {
+for (const script of ['handles.js', 'promises.js', 'workload.js', 'check.js', 'side-by-side.js', 'attribution-cost.js', 'heap-snapshots.js', 'heap.js', 'live-endpoint.js']) {
   if (!existsSync(here + script)) continue;
   console.log(`\n== bench/${script}`);
   const { status } = spawnSync(process.execPath, [here + script, ...process.argv.slice(2)], { stdio: 'inherit' });

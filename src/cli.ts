@@ -1,11 +1,13 @@
 /** The command line: a thin layer of commander over the library. One module per command under commands/. */
 import { Command, CommanderError } from 'commander';
+import { attachCommand } from './commands/attach.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { heapCommand } from './commands/heap.js';
 import { loadCommand } from './commands/load.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { topCommand } from './commands/top.js';
 import { WorkloadError } from './util/errors.js';
 import { toolVersion } from './util/version.js';
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   program.addCommand(heapCommand());
   program.addCommand(loadCommand());
   program.addCommand(reportCommand());
+  program.addCommand(attachCommand());
+  program.addCommand(topCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

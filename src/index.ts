@@ -20,3 +20,5 @@ export { toPprof, type PprofFile } from './report/pprof.js';
 export { findHeapLeaks, type HeapSnapshotInput, type FindHeapLeaksOptions } from './analyse/heap/leak-set.js';
 export type { HeapLeakReport, HeapLeakGroup, HeapPathStep, HeapSnapshotInfo } from './report/schema.js';
 export type { Report, ProcessReport, ProfileReport, ProfileDescriptor, GroupReport, FrameReport, Verdict, Violation, Exclusion } from './report/schema.js';
+export { serve, type LiveServer } from './live/server.js';
+export type { ServeOptions } from './live/live-config.js';

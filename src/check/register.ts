@@ -4,8 +4,11 @@
  * after its first call). Not needed under `leakprof check`, whose preload already does this.
  */
 import { instrumentTestRunners } from '../collect/runners/index.js';
+import { serveFromEnv } from '../live/from-env.js';
 import { startTracking } from './in-process.js';
 
+// LEAKPROF_HTTP: the live endpoint (docs/live.md); its collector, with the profiles it serves, first.
+serveFromEnv();
 startTracking();
 // Per-test attribution too, as under `leakprof check`: verifyNone() in a test answers for that test.
 instrumentTestRunners();

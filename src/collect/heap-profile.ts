@@ -40,11 +40,12 @@ interface SamplingProfile {
 export const HEAP_PROFILE: WireProfileDescriptor = {
   name: 'heap',
   item: 'allocation',
+  // The names Go's heap profile has, so `go tool pprof -inuse_objects` and `-inuse_space` work.
   sampleTypes: [
-    { type: 'samples', unit: 'count', of: 'count' },
-    { type: 'space', unit: 'bytes', of: 'bytes' },
+    { type: 'inuse_objects', unit: 'count', of: 'count' },
+    { type: 'inuse_space', unit: 'bytes', of: 'bytes' },
   ],
-  defaultSampleType: 'space',
+  defaultSampleType: 'inuse_space',
   holdsProcess: false,
 };
 

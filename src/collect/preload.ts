@@ -17,4 +17,6 @@ if (config && isMainThread && globals[marker] === undefined) {
   globals[marker] = attachToSpool(config);
   instrumentTestRunners();
   watchRequireHookedScripts();
+  // LEAKPROF_HTTP under `leakprof run` too: the endpoint serves this collector (docs/live.md).
+  if (process.env.LEAKPROF_HTTP) (await import('../live/from-env.js')).serveFromEnv(process.env, { heapInterval: config.heapInterval });
 }

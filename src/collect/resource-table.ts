@@ -5,7 +5,7 @@
  * creates: keep it allocation-light.
  */
 import type { StackMode, WireProfileDescriptor, WireTypeCount } from '../transport/messages.js';
-import { isOwnActivity } from './own-activity.js';
+import { isOwnInit, ownDestroyed } from './own-activity.js';
 import { classifyType, isInterval, type TypeState } from './resource-kinds.js';
 import type { ResourceListener, StackBoundary } from './resource-source.js';
 import { StackBudget } from './stack-budget.js';
@@ -106,7 +106,7 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
   }
 
   init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
-    if (isOwnActivity()) return;
+    if (isOwnInit(asyncId, triggerAsyncId)) return;
     let kind = this.kinds.get(type);
     if (kind === undefined) {
       kind = classifyType(type, resource);
@@ -208,6 +208,7 @@ export class ResourceTable implements ResourceListener, TimerStackSink {
   }
 
   destroy(asyncId: number): void {
+    ownDestroyed(asyncId);
     const record = this.live.get(asyncId);
     if (record !== undefined) {
       this.live.delete(asyncId);

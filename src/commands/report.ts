@@ -74,6 +74,8 @@ export function reportCommand(): Command {
       '  $ leakprof report new.json --base release.json          # what is new since the release\n' +
       '  $ leakprof report new.json --pprof new.pb.gz && go tool pprof -http :8080 new.pb.gz\n' +
       '  $ leakprof report cpu.pb.gz --top --sample-index cpu\n' +
+      '\nFile names in leakprof\'s profiles are relative to the workload\'s folder: run go tool pprof there, or pass\n' +
+      '-source_path <that folder> (go tool pprof -source_path ~/app -list handler x.pb.gz).\n' +
       '\nExit code: 0; 2 when a file cannot be read or is neither a leakprof report nor a pprof profile.',
   );
   cmd.action((file: string, flags: Flags) => {
@@ -103,7 +105,8 @@ export function reportCommand(): Command {
         if (base?.kind === 'report') {
           const old = reportToPprof(base.report);
           profiles = profiles.map((p, i) => {
-            const match = old.find((o) => o.profile === p.profile && (o.data.mainFile === p.data.mainFile || old.length === 1)) ?? old[i];
+            const argv = (d: ReportProfile['data']) => d.comments.find((line) => line.startsWith('argv: '));
+            const match = old.find((o) => o.profile === p.profile && (argv(o.data) === argv(p.data) || old.length === 1)) ?? old[i];
             return match && match.profile === p.profile ? { ...p, data: subtractBase(p.data, match.data) } : p;
           });
         }

@@ -4,6 +4,7 @@
  * The rules (node per function, 0.5% node cut-off, one output unit for the table) follow
  * google/pprof's internal/report and internal/measurement.
  */
+import { zoneAbbreviation } from '../util/time-zone.js';
 import { frameName, ProfileFormatError, type PprofData, type PprofFrame } from './pprof-model.js';
 
 interface Unit {
@@ -145,7 +146,8 @@ function formatTime(nanos: number): string {
   const d = new Date(nanos / 1e6);
   const month = d.toLocaleString('en-US', { month: 'short' });
   const h = d.getHours() % 12 || 12;
-  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  // Go prints the tz database's abbreviation (JST); ICU's short name is GMT+9 outside the US.
+  const zone = zoneAbbreviation(d) ?? new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return `${month} ${d.getDate()}, ${d.getFullYear()} at ${h}:${String(d.getMinutes()).padStart(2, '0')}${d.getHours() < 12 ? 'am' : 'pm'} (${zone})`;
 }
 
@@ -232,11 +234,17 @@ export function topTable(data: PprofData, options: PprofTextOptions = {}): TopTa
     }
   }
   // Functions whose values cancel out (a --base difference) are not shown, as in pprof.
-  let rows = [...nodes.values()].filter((n) => n.flat !== 0 || n.cum !== 0).sort(
-    (a, b) => Math.abs(b.flat) - Math.abs(a.flat) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b.cum) - Math.abs(a.cum),
+  let entries = [...nodes].filter(([, n]) => n.flat !== 0 || n.cum !== 0).sort(
+    ([, a], [, b]) => Math.abs(b.flat) - Math.abs(a.flat) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || Math.abs(b.cum) - Math.abs(a.cum),
   );
-  const found = rows.length;
-  if (options.nodeCount && options.nodeCount > 0) rows = rows.slice(0, options.nodeCount);
+  const found = entries.length;
+  if (options.nodeCount && options.nodeCount > 0 && entries.length > options.nodeCount) {
+    entries = entries.slice(0, options.nodeCount);
+    // pprof rebuilds its graph from the kept nodes: the values stay, but a node whose callers were all cut has no edge in, so no (inline).
+    const kept = build(new Set(entries.map(([k]) => k)));
+    entries = entries.map(([k, n]) => [k, { ...n, inline: kept.get(k)?.inline }]);
+  }
+  const rows = entries.map(([, n]) => n);
   return { type, unit, total, shown: rows.reduce((sum, r) => sum + r.flat, 0), dropped, found, rows };
 }
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProcessReport } from '../analyse/build-report.js';
-import { REPORT_SCHEMA, REPORT_SCHEMA_REVISION, type Outcome, type ProcessReport, type Report } from '../report/schema.js';
+import type { Outcome, ProcessReport, Report } from '../report/schema.js';
+import { assembleReport } from '../analyse/assemble-report.js';
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
@@ -21,7 +22,6 @@ import { exitCodeForSignal } from '../util/signals.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from './idle-watch.js';
 import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
-import { toolVersion } from '../util/version.js';
 import { checkTimerRange } from '../util/duration.js';
 import { WorkloadError } from '../util/errors.js';
 
@@ -139,17 +139,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     if (supervisor.ended) return;
     options.onPeriodic(assemble(late, { kind: 'running', exitCode: null, signal: null }));
   };
-  const assemble = (late: Set<number>, outcome: Outcome): Report => ({
-    schema: REPORT_SCHEMA,
-    schemaRevision: REPORT_SCHEMA_REVISION,
-    tool: { name: 'leakprof', version: toolVersion() },
-    command: options.command,
-    cwd,
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Date.now() - startedAt,
-    outcome,
-    processes: collectProcesses(supervisor.reader.read(), cwd, late),
-  });
+  const assemble = (late: Set<number>, outcome: Outcome): Report =>
+    assembleReport({ command: options.command, cwd, startedAt, durationMs: Date.now() - startedAt, outcome, processes: collectProcesses(supervisor.reader.read(), cwd, late) });
 
   if (options.everyMs && options.everyMs > 0) {
     const every = setInterval(() => void periodic(), options.everyMs);
