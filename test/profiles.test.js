@@ -58,7 +58,7 @@ test('every profile carries its descriptor into the JSON report and the pprof fi
     holdsProcess: true,
     check: { flag: 'max-handles', limit: 0 },
   });
-  assert.deepEqual(byName.heap.sampleTypes.map((t) => `${t.type}/${t.unit}`), ['samples/count', 'space/bytes']);
+  assert.deepEqual(byName.heap.sampleTypes.map((t) => `${t.type}/${t.unit}`), ['inuse_objects/count', 'inuse_space/bytes']);
   assert.equal(byName.heap.check, undefined, 'the heap profile has no check rule');
   // pprof: sample types and the default from the descriptor; values read from count and bytes.
   const files = readdirSync(pprofDir);
@@ -66,8 +66,8 @@ test('every profile carries its descriptor into the JSON report and the pprof fi
   const handlesFile = files.find((f) => f.endsWith('.handles.pb.gz'));
   assert.ok(heapFile && handlesFile, files.join(', '));
   const heap = decodePprof(readFileSync(join(pprofDir, heapFile)));
-  assert.deepEqual(heap.sampleTypes, [{ type: 'samples', unit: 'count' }, { type: 'space', unit: 'bytes' }]);
-  assert.equal(heap.defaultSampleType, 'space');
+  assert.deepEqual(heap.sampleTypes, [{ type: 'inuse_objects', unit: 'count' }, { type: 'inuse_space', unit: 'bytes' }]);
+  assert.equal(heap.defaultSampleType, 'inuse_space');
   assert.ok(heap.samples.some((s) => s.values[1] > 0), 'bytes in the second value');
   const handles = decodePprof(readFileSync(join(pprofDir, handlesFile)));
   assert.deepEqual(handles.sampleTypes, [{ type: 'handles', unit: 'count' }]);

@@ -229,11 +229,11 @@ function describedBy(profile: Omit<ProfileReport, 'descriptor'>): ProfileDescrip
     item: 'item',
     sampleTypes: bytes
       ? [
-          { type: 'samples', unit: 'count', of: 'count' },
-          { type: 'space', unit: 'bytes', of: 'bytes' },
+          { type: 'inuse_objects', unit: 'count', of: 'count' },
+          { type: 'inuse_space', unit: 'bytes', of: 'bytes' },
         ]
       : [{ type: profile.name, unit: 'count', of: 'count' }],
-    ...(bytes ? { defaultSampleType: 'space' } : {}),
+    ...(bytes ? { defaultSampleType: 'inuse_space' } : {}),
     holdsProcess: profile.groups.some((g) => g.keepsAlive),
   };
 }
