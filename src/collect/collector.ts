@@ -10,7 +10,7 @@ import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { exitHow } from './exit-how.js';
 import { forceGc } from './force-gc.js';
-import { MemorySeries } from './memory-series.js';
+import { GcSampler, MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
@@ -85,6 +85,10 @@ export class Collector {
     this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
+    // The heap-growth verdict's series: samples after GC, paced by the workload's allocation.
+    const sampler = new GcSampler(this.memory, config.gc === true ? forceGc : undefined);
+    asOwn(() => sampler.start());
+    this.stops.push(() => sampler.stop());
   }
 
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */

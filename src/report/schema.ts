@@ -2,6 +2,7 @@
  * The report leakprof writes with --json / -o: one typed definition, documented in the
  * README. Bump REPORT_SCHEMA on any change that breaks a reader.
  */
+import type { HeapTrend } from '../analyse/growth.js';
 import type { StackMode, WireDetails, WireMemory, WireMemorySample } from '../transport/messages.js';
 
 export const REPORT_SCHEMA = 'leakprof.report/v1';
@@ -269,6 +270,8 @@ export interface Violation {
   /** The test that created it, when the runner's tests were attributed. */
   test?: string;
   hint?: string;
+  /** A heap violation's evidence: the post-GC series' trend (analyse/growth.ts). */
+  trend?: HeapTrend;
 }
 
 export interface Exclusion {
