@@ -14,6 +14,11 @@ import { limitFor, type CheckPolicy } from './policy.js';
 import { UNOPENED } from '../transport/messages.js';
 import { holdsSomething } from '../analyse/resource-types.js';
 import { heapTrend, trendEvidence, type HeapTrend } from '../analyse/growth.js';
+import { topHeapLeak } from '../analyse/heap/top-leak.js';
+import { renderPath, shapeOf } from '../report/heap-text.js';
+
+/** The heap profile (run --heap): live memory by allocation stack. */
+const HEAP_PROFILE = 'heap';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;
@@ -52,6 +57,8 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
     }
     const workers = workerLocations(proc);
     for (const profile of proc.profiles) {
+      // Live memory by allocation stack: the heap is judged by its growth over the run, below, not by what is live at the end.
+      if (profile.name === HEAP_PROFILE) continue;
       for (const group of profile.groups) {
         const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
           const entry: Exclusion = { kind: profile.name, pid: proc.pid, count, type: group.type, label: group.label, state: group.state, why, reason };
@@ -139,7 +146,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
       if (trend.verdict === 'too-few') continue;
       totals.push({ kind: 'heap', counted: trend.verdict === 'growing' ? trend.growth : 0, limit: policy.maxHeapGrowth, failOn: policy.failOn.has('heap') });
       if (policy.failOn.has('heap') && trend.verdict === 'growing') {
-        violations.push({ kind: 'heap', pid: proc.pid, count: trend.growth, message: heapViolationText(trend, policy.maxHeapGrowth, processes.length > 1 ? proc.pid : undefined), trend });
+        violations.push({ kind: 'heap', pid: proc.pid, count: trend.growth, message: heapViolationText(trend, policy.maxHeapGrowth, proc, processes.length > 1), trend });
       }
     }
   }
@@ -245,16 +252,25 @@ function dueWithinSettle(proc: ProcessReport, group: GroupReport, settleMs: numb
 }
 
 /**
- * `leak (heap): +38.2MB after start-up (6.1MB → 44.3MB, +21.5MB/s), still growing over 14 of 17 samples after GC,
- * Mann–Kendall p < 0.001; released before exit (back to 6.0MB) — more than --max-heap-growth 5MB — …`
+ * `leak (heap): +38.2MB after start-up (6.1MB → 44.3MB, +21.5MB/s over 2s), still growing over 14 of 17 samples
+ * after GC, Mann–Kendall p < 0.001, more than --max-heap-growth 5MB; 4,000 × Timeout in one Set held by throttles
+ * (declared at app.mjs:13): … → throttles: Set → Timeout — …`: the trend, then what the leak set says holds it.
  */
-function heapViolationText(trend: HeapTrend, limit: number, pid: number | undefined): string {
+function heapViolationText(trend: HeapTrend, limit: number, proc: ProcessReport, withPid: boolean): string {
   const released = trend.releasedTo !== undefined ? `; released before the end (back to ${formatBytes(trend.releasedTo)}), but it grew while running` : '';
-  return (
+  const head =
     `leak (heap): +${formatBytes(trend.growth)} after start-up (${formatBytes(trend.from)} → ${formatBytes(trend.to)}, +${formatBytes(trend.perSecond)}/s over ${formatDuration(trend.overMs)}), ` +
-    `still growing over ${trendEvidence(trend)}${released}, more than --max-heap-growth ${formatBytes(limit)}${pid !== undefined ? ` [pid ${pid}]` : ''}` +
-    ' — rerun with --heap to see what holds it'
-  );
+    `still growing over ${trendEvidence(trend)}, more than --max-heap-growth ${formatBytes(limit)}${released}${withPid ? ` [pid ${proc.pid}]` : ''}`;
+  if (!proc.heapLeaks) {
+    const why = proc.notes.find((n) => n.startsWith('heap leak set') || n.startsWith('heap snapshot'));
+    return `${head} — ${why ? `no heap leak set (${why})` : 'rerun with --heap to see what holds it'}`;
+  }
+  const top = topHeapLeak(proc.heapLeaks.groups);
+  if (!top) return `${head} — the heap leak set named no group that grew between the snapshots (--heap-dir keeps them for DevTools)`;
+  const g = top.group;
+  const size = g.retainedBytes !== undefined ? `, ${formatBytes(g.retainedBytes)} retained` : '';
+  const holder = top.holder ? ` held by ${top.holder.variable}${top.holder.line !== undefined ? ` declared at ${top.holder.file}:${top.holder.line}` : ` in ${top.holder.file}`}` : '';
+  return `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shapeOf(g)}${size}${holder} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
 }
 
 /** The exit code: a hang and a failed workload say so first; leaks otherwise; 0 when clean. */

@@ -87,6 +87,7 @@ export class Collector {
     this.memory.add(config.gc === true && forceGc());
     // The heap-growth verdict's series: samples after GC, paced by the workload's allocation.
     const sampler = new GcSampler(this.memory, config.gc === true ? forceGc : undefined);
+    if (config.heapGrowthStep > 0) sampler.onSample = (heapUsed) => this.heapCheckpoints?.onHeapAfterGc(heapUsed, config.heapGrowthStep);
     asOwn(() => sampler.start());
     this.stops.push(() => sampler.stop());
   }

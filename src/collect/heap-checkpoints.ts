@@ -15,8 +15,14 @@ import type { HeapSnapshotMessage } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { asOwn } from './own-activity.js';
 
+/** Checkpoints on growth: the three the leak set compares. */
+const GROWTH_CHECKPOINTS = 3;
+
 export class HeapCheckpoints {
   private taken = 0;
+  /** Checkpoints taken on growth, and the heap after GC the next one waits for. */
+  private grown = 0;
+  private level: number | undefined;
   private timers: NodeJS.Timeout[] = [];
   private finished = false;
   /** Why a snapshot could not be written (disk full, …), for the report. */
@@ -59,12 +65,27 @@ export class HeapCheckpoints {
     });
   }
 
-  /** The final snapshot, when the process ends: only once a checkpoint was taken, so a short run pays nothing. */
+  /**
+   * Checkpoints on growth (check --heap): called with each heap size after GC; a snapshot each
+   * time it passed the last one's by `step`, three at most. A leak released before the end is
+   * then in the snapshots while it grows; start-up growth may take some too, which the growth
+   * verdict (not these snapshots) decides on.
+   */
+  onHeapAfterGc(heapUsed: number, step: number): void {
+    if (this.finished || this.grown >= GROWTH_CHECKPOINTS) return;
+    this.level ??= heapUsed + step;
+    if (heapUsed < this.level) return;
+    if (this.take(`grown ${this.grown + 1}`) === undefined) return;
+    this.grown++;
+    this.level = heapUsed + step;
+  }
+
+  /** The final snapshot, when the process ends: only once a checkpoint was taken, so a short run pays nothing; not after three on growth (a leak released at the end would hide the one they caught). */
   final(label: string): void {
     if (this.finished) return;
     this.finished = true;
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
-    if (this.taken > 0) this.take(label);
+    if (this.taken > 0 && this.grown < GROWTH_CHECKPOINTS) this.take(label);
   }
 }
 

@@ -77,6 +77,9 @@ export class GcSampler {
   /** Whether a GC of V8's own came since the last sample. */
   private pending = false;
 
+  /** Told each heap size after GC (check --heap's checkpoints on growth). */
+  onSample: ((heapUsed: number) => void) | undefined;
+
   constructor(
     private readonly series: MemorySeries,
     private readonly forceGc: (() => boolean) | undefined,
@@ -102,15 +105,21 @@ export class GcSampler {
     }
     if (!this.pending) return;
     if (!this.forceGc) {
-      if (major) this.series.add(true);
       this.pending = false;
+      if (major) this.sample(true);
       return;
     }
     const cpu = cpuUs();
     if (this.forcedUs > cpu * GC_BUDGET + FREE_US) return;
     this.pending = false;
-    this.series.add(this.forceGc());
+    const collected = this.forceGc();
     this.forcedUs += cpuUs() - cpu;
+    this.sample(collected);
+  }
+
+  private sample(afterGc: boolean): void {
+    this.series.add(afterGc);
+    if (afterGc) this.onSample?.(this.series.samples[this.series.samples.length - 1]!.heapUsed);
   }
 }
 

@@ -61,7 +61,14 @@ export interface RunOptions {
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
   /** The heap profile, and heap snapshots at these uptimes plus one at the end (the heap leak set). */
-  heap?: { checkpoints: number[]; interval: number; /** Keep the snapshots here; else they go to the spool and are deleted. */ dir?: string };
+  heap?: {
+    checkpoints: number[];
+    interval: number;
+    /** Keep the snapshots here; else they go to the spool and are deleted. */
+    dir?: string;
+    /** check --heap: checkpoints each time the heap after GC grew this much, not at uptimes (CollectorConfig.heapGrowthStep). */
+    growthStep?: number;
+  };
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof (to leakprof itself; the workload's SIGUSR2 is its own). */
@@ -123,7 +130,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
     promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
     listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
-    ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '' } : {}),
+    ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '', heapGrowthStep: options.heap.growthStep ?? 0 } : {}),
   };
   const baseEnv = options.env ?? process.env;
   const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD, EARLY_HOOKS), [ENV_CONFIG]: encodeConfig(config) };

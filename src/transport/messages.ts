@@ -229,6 +229,12 @@ export interface CollectorConfig {
   heapSnapshots: number[];
   /** Where heap snapshots are written (the spool unless --heap-dir). */
   heapDir: string;
+  /**
+   * check --heap: checkpoints on growth instead of at uptimes: one each time the heap after GC
+   * has grown this many bytes past the last (three at most, and the exit one only when fewer
+   * were taken), so a leak released at shutdown is caught in the snapshots while it grows. 0: off.
+   */
+  heapGrowthStep: number;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -246,4 +252,5 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   heapInterval: 64 * 1024,
   heapSnapshots: [],
   heapDir: '',
+  heapGrowthStep: 0,
 };
