@@ -95,7 +95,7 @@ export function heapTrend(samples: readonly { t: number; heapUsed: number; gc?: 
   const warmup = Math.max(1, Math.ceil(post.length * WARMUP_SHARE));
   const rest = post.slice(warmup);
   const base: HeapTrend = { verdict: 'too-few', samples: post.length, warmup, judged: 0, from: 0, to: 0, growth: 0, perSecond: 0, overMs: 0, p: 1 };
-  if (rest.length < MIN_JUDGED) return { ...base, why: `${post.length} samples after GC, ${warmup + MIN_JUDGED} needed` };
+  if (rest.length < MIN_JUDGED) return { ...base, why: `${post.length} samples after GC, ${minSamples()} needed: too short a run to tell growth from start-up` };
   let peak = 0;
   for (let i = 1; i < rest.length; i++) if (rest[i]!.heapUsed >= rest[peak]!.heapUsed) peak = i;
   const stretch = rest.slice(0, peak + 1);
@@ -121,6 +121,13 @@ export function heapTrend(samples: readonly { t: number; heapUsed: number; gc?: 
   }
   if (out.growth <= threshold) return { ...out, why: 'it grows, but less than the threshold' };
   return { ...out, verdict: 'growing' };
+}
+
+/** The fewest samples after GC that leave MIN_JUDGED after start-up. */
+function minSamples(): number {
+  let n = MIN_JUDGED;
+  while (n - Math.max(1, Math.ceil(n * WARMUP_SHARE)) < MIN_JUDGED) n++;
+  return n;
 }
 
 /** `14 samples after GC, p < 0.001`: the evidence behind a heap verdict, in words. */

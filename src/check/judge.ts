@@ -143,8 +143,9 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   if (policy.maxHeapGrowth !== null) {
     for (const proc of processes) {
       const trend = heapTrend(proc.memorySamples ?? [], policy.maxHeapGrowth);
-      if (trend.verdict === 'too-few') continue;
-      totals.push({ kind: 'heap', counted: trend.verdict === 'growing' ? trend.growth : 0, limit: policy.maxHeapGrowth, failOn: policy.failOn.has('heap') });
+      const total: Verdict['totals'][number] = { kind: 'heap', counted: trend.verdict === 'growing' ? trend.growth : 0, limit: policy.maxHeapGrowth, failOn: policy.failOn.has('heap') };
+      if (trend.verdict !== 'growing') total.note = `${trend.verdict === 'too-few' ? 'not judged' : 'steady'} in pid ${proc.pid}: ${trend.why}`;
+      totals.push(total);
       if (policy.failOn.has('heap') && trend.verdict === 'growing') {
         violations.push({ kind: 'heap', pid: proc.pid, count: trend.growth, message: heapViolationText(trend, policy.maxHeapGrowth, proc, processes.length > 1), trend });
       }

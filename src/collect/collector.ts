@@ -85,8 +85,9 @@ export class Collector {
     this.ctx = { table: this.table, profiles, stacks: this.stacks, stackMode: config.stackMode, maxEntries: config.maxEntries, seq: 0 };
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
-    // The heap-growth verdict's series: samples after GC, paced by the workload's allocation.
-    const sampler = new GcSampler(this.memory, config.gc === true ? forceGc : undefined);
+    // The heap-growth verdict's series: samples after GC, paced by the workload's allocation;
+    // forced GCs in check mode and under --heap (already a heavy mode), V8's own otherwise.
+    const sampler = new GcSampler(this.memory, config.gc === true || config.heap ? forceGc : undefined);
     if (config.heapGrowthStep > 0) sampler.onSample = (heapUsed) => this.heapCheckpoints?.onHeapAfterGc(heapUsed, config.heapGrowthStep);
     asOwn(() => sampler.start());
     this.stops.push(() => sampler.stop());

@@ -247,7 +247,7 @@ export interface Verdict {
   /** Live groups that did not count, and why (benign kind, unref'd, ignore rule, baseline, settled). */
   excluded: Exclusion[];
   /** Counted totals per kind against their limits. */
-  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean }>;
+  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean; /** heap: what the growth verdict said, when it did not fail (`steady: …`, `not judged: …`). */ note?: string }>;
   /** When --baseline wrote a file instead of judging against one. */
   baselineWritten?: { file: string; groups: number; /** Set when the file could not be written after all (it was checked before the run). */ error?: string };
 }
