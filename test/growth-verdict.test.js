@@ -116,3 +116,15 @@ describe('heap growth verdict on real programs', { concurrency: 2 }, () => {
     assert.equal(r.verdict.violations.filter((x) => x.kind === 'heap').length, 1, 'the heap profile is not judged by count');
   });
 });
+
+describe('heap snapshots never eat the run', () => {
+  test("leakprof's snapshot time is not the workload's: a program that exits by itself after 4 s of checkpoints is not ended by --timeout 3s", async () => {
+    const { runLeakprof } = await import('./helpers/leakprof.js');
+    const { report, code } = await runLeakprof(['--heap', '--heap-snapshots', 'none', '--timeout', '3s', `${FIXTURES}/snapshots-outlast-timeout.mjs`]);
+    assert.equal(report.outcome.kind, 'exit', JSON.stringify(report.outcome));
+    assert.equal(code, 0);
+    const proc = report.processes[0];
+    assert.equal(proc.snapshot.reason, 'exit');
+    assert.ok(proc.heapLeaks, proc.notes.join('\n'));
+  });
+});

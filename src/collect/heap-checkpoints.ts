@@ -10,10 +10,18 @@
  * checkpoints only.
  */
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import type { HeapSnapshotMessage } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { asOwn } from './own-activity.js';
+
+/**
+ * What the last snapshot may take: the parent waits 15 s for a last snapshot under --heap
+ * (run-workload's FINAL_HEAP_WAIT_MS), and the report's own last snapshot comes with it.
+ */
+const LAST_SNAPSHOT_BUDGET_MS = 10_000;
+/** Before any snapshot was timed: a second per 50 MB of heap (twice the rate of an idle machine). */
+const DEFAULT_MS_PER_BYTE = 1000 / 50e6;
 
 /** Checkpoints on growth: the three the leak set compares. */
 const GROWTH_CHECKPOINTS = 3;
@@ -23,6 +31,8 @@ export class HeapCheckpoints {
   /** Checkpoints taken on growth, and the heap after GC the next one waits for. */
   private grown = 0;
   private level: number | undefined;
+  /** The slowest writing rate seen in this process, ms per byte of heap. */
+  private msPerByte = DEFAULT_MS_PER_BYTE;
   private timers: NodeJS.Timeout[] = [];
   private finished = false;
   /** Why a snapshot could not be written (disk full, …), for the report. */
@@ -48,21 +58,41 @@ export class HeapCheckpoints {
     return this.taken;
   }
 
-  /** Writes one snapshot now and tells the parent where it is. */
+  /** Writes one snapshot now and tells the parent where it is (and how long it took). */
   take(label: string): string | undefined {
     return asOwn(() => {
       const seq = this.taken + 1;
       const file = join(this.dir, `${process.pid}-${seq}.heapsnapshot`);
+      const heap = getHeapStatistics().used_heap_size;
+      const started = performance.now();
       try {
         writeHeapSnapshot(file);
       } catch (error) {
         this.failure = `heap snapshot ${seq} (${label}) could not be written: ${(error as Error).message}`;
         return undefined;
       }
+      const tookMs = Math.round(performance.now() - started);
+      if (heap > 0) this.msPerByte = Math.max(this.msPerByte, tookMs / heap);
       this.taken = seq;
-      this.send({ kind: 'heap-snapshot', v: WIRE_VERSION, pid: process.pid, seq, label, file, uptimeMs: Math.round(performance.now()) });
+      this.send({ kind: 'heap-snapshot', v: WIRE_VERSION, pid: process.pid, seq, label, file, uptimeMs: Math.round(performance.now()), tookMs });
       return file;
     });
+  }
+
+  /**
+   * The last snapshot, within budget: skipped, with a note for the report, when the heap's size
+   * at the slowest rate seen in this process (or a second per 50 MB before any) says it would
+   * not be written before the parent stops waiting: a process killed mid-write would lose it and
+   * its report's last state with it.
+   */
+  private takeLast(label: string): void {
+    const heap = getHeapStatistics().used_heap_size;
+    const estimateMs = heap * this.msPerByte;
+    if (estimateMs > LAST_SNAPSHOT_BUDGET_MS) {
+      this.failure = `heap snapshot at ${label} skipped: the heap (${Math.round(heap / 1e6)} MB) would take about ${Math.round(estimateMs / 1000)} s to write, more than the ${LAST_SNAPSHOT_BUDGET_MS / 1000} s leakprof waits for it; the leak set compares the snapshots taken before`;
+      return;
+    }
+    this.take(label);
   }
 
   /**
@@ -85,7 +115,7 @@ export class HeapCheckpoints {
     if (this.finished) return;
     this.finished = true;
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
-    if (this.taken > 0 && this.grown < GROWTH_CHECKPOINTS) this.take(label);
+    if (this.taken > 0 && this.grown < GROWTH_CHECKPOINTS) this.takeLast(label);
   }
 }
 

@@ -4,7 +4,7 @@
  * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,14 +204,36 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       const result = await supervisor.requestSnapshots(Math.max(REQUEST_WAIT_MS, graceMs, finalWaitMs), 'timeout');
       blocked = result.blocked;
       // It wrote its exit snapshot: its exit is on the way.
-      if (!supervisor.ended && supervisor.saidExit(child.pid)) await Promise.race([supervisor.exited.catch(() => undefined), delay(1000)]);
+      // Under --heap it may be writing its last heap snapshot: leakprof's own time, waited for as long as a last snapshot may take.
+      if (!supervisor.ended && supervisor.saidExit(child.pid)) await Promise.race([supervisor.exited.catch(() => undefined), delay(options.heap ? finalWaitMs : 1000)]);
       // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
       if (supervisor.ended) timedOut = false;
       else supervisor.terminate(graceMs);
     })();
   };
   if (options.timeoutMs && options.timeoutMs > 0) {
-    const timer = setTimeout(endNow, options.timeoutMs);
+    // Heap snapshots stop the workload while leakprof writes them: that time is leakprof's, so
+    // the deadline moves by it (the children say how long each one took).
+    // One being written at the deadline is waited for (polled; the wait is credited as it goes).
+    const snapshotDir = options.heap ? (options.heap.dir ?? spool) : undefined;
+    let credited = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number): void => {
+      timer = setTimeout(() => {
+        const own = ownSnapshotMs(spool);
+        if (own > credited) {
+          const extra = own - credited;
+          credited = own;
+          return arm(extra);
+        }
+        if (snapshotDir && credited < MAX_SNAPSHOT_CREDIT_MS && writingSnapshot(spool, snapshotDir)) {
+          credited += REQUEST_POLL_MS;
+          return arm(REQUEST_POLL_MS);
+        }
+        endNow();
+      }, ms);
+    };
+    arm(options.timeoutMs);
     cleanups.push(() => clearTimeout(timer));
   }
   let idleUnsupported = false;
@@ -295,6 +317,34 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
   if (!options.keepSpool) removeSpool(spool);
   return { report, exitCode, signal: timedOut ? null : (exit.signal ?? interrupted) };
+}
+
+/** What leakprof's heap snapshots may add to --timeout at most (a write that never ends, a file left by a failed one). */
+const MAX_SNAPSHOT_CREDIT_MS = 300_000;
+
+/** Whether a running process is writing a heap snapshot now: its file is there, its message not yet. */
+function writingSnapshot(spool: string, dir: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  const spools = readSpool(spool);
+  for (const name of names) {
+    const match = /^(\d+)-(\d+)\.heapsnapshot$/.exec(name);
+    if (!match) continue;
+    const entry = spools.get(Number(match[1]));
+    if (entry && !entry.heapSnapshots.some((h) => h.seq === Number(match[2])) && isRunning(entry.pid)) return true;
+  }
+  return false;
+}
+
+/** The time every process spent writing heap snapshots so far (leakprof's own, not the workload's). */
+function ownSnapshotMs(spool: string): number {
+  let ms = 0;
+  for (const entry of readSpool(spool).values()) for (const h of entry.heapSnapshots) ms += h.tookMs ?? 0;
+  return ms;
 }
 
 /**

@@ -190,6 +190,8 @@ export interface HeapSnapshotMessage {
   /** Absolute path of the .heapsnapshot file. */
   file: string;
   uptimeMs: number;
+  /** How long writing it stopped the process: leakprof's own time, which the parent adds to --timeout. */
+  tookMs?: number;
 }
 
 export type ChildMessage = HelloMessage | SnapshotMessage | HeapSnapshotMessage;
