@@ -128,3 +128,16 @@ describe('heap snapshots never eat the run', () => {
     assert.ok(proc.heapLeaks, proc.notes.join('\n'));
   });
 });
+
+test('a shared closure context (the Meteor leak) is named by its function and the variable it holds, not "system / Context"', async () => {
+  const { runLeakprof } = await import('./helpers/leakprof.js');
+  const { report } = await runLeakprof(['--heap', '--heap-snapshots', 'none', `${FIXTURES}/shared-context.mjs`]);
+  const leaks = report.processes[0].heapLeaks;
+  assert.ok(leaks, report.processes[0].notes.join('\n'));
+  const top = leaks.groups[0];
+  assert.ok(top.count >= 400, JSON.stringify(top));
+  const steps = top.retainerPath.map((s) => `${s.edge}:${s.node}`);
+  assert.ok(steps.some((s) => s.startsWith('originalThing:')), steps.join(' → '));
+  assert.ok(top.retainerPath.some((s) => s.node === `(scope captured by someMethod) ${FIXTURES}/shared-context.mjs`), steps.join(' → '));
+  assert.ok(!steps.some((s) => s.includes('system / Context')), steps.join(' → '));
+});
