@@ -86,8 +86,8 @@ export class Collector {
     // The heap-growth baseline: cheap here, the heap is still small when the preload runs.
     this.memory.add(config.gc === true && forceGc());
     // The heap-growth verdict's series: samples after GC, paced by the workload's allocation;
-    // forced GCs in check mode and under --heap (already a heavy mode), V8's own otherwise.
-    const sampler = new GcSampler(this.memory, config.gc === true || config.heap ? forceGc : undefined);
+    // forced GCs when heap growth is judged and under --heap (already a heavy mode), V8's own otherwise.
+    const sampler = new GcSampler(this.memory, config.gcSamples || config.heap ? forceGc : undefined);
     if (config.heapGrowthStep > 0) sampler.onSample = (heapUsed) => this.heapCheckpoints?.onHeapAfterGc(heapUsed, config.heapGrowthStep);
     asOwn(() => sampler.start());
     this.stops.push(() => sampler.stop());

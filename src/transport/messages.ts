@@ -220,6 +220,12 @@ export interface CollectorConfig {
    * so heap growth is measured on live data and resources freed only by GC are not blamed.
    */
   gc: boolean;
+  /**
+   * The heap-growth verdict's series (check --max-heap-growth): a full GC forced after V8's own
+   * GCs, within a fifth of the process's CPU, and a sample after it (memory-series.ts GcSampler).
+   * Also on with --heap. Off: V8's own full GCs are the samples.
+   */
+  gcSamples: boolean;
   /** The heap profile: live allocations by stack, from V8's sampling heap profiler. */
   heap: boolean;
   /** Average bytes between two sampled allocations (V8's sampling interval). */
@@ -250,6 +256,7 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   listeners: false,
   listenerThreshold: 10,
   gc: false,
+  gcSamples: false,
   heap: false,
   heapInterval: 64 * 1024,
   heapSnapshots: [],
