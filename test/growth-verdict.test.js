@@ -141,3 +141,29 @@ test('a shared closure context (the Meteor leak) is named by its function and th
   assert.ok(top.retainerPath.some((s) => s.node === `(scope captured by someMethod) ${FIXTURES}/shared-context.mjs`), steps.join(' → '));
   assert.ok(!steps.some((s) => s.includes('system / Context')), steps.join(' → '));
 });
+
+test('a last heap snapshot that would not be written in time is skipped, and the note says why; checkpoints on growth come as the heap grows', async () => {
+  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { HeapCheckpoints } = await import('../dist/collect/heap-checkpoints.js');
+  const dir = mkdtempSync(join(tmpdir(), 'leakprof-growth-test-'));
+  try {
+    const sent = [];
+    const tight = new HeapCheckpoints(dir, (m) => sent.push(m), 0);
+    assert.ok(tight.take('first'));
+    assert.ok(sent[0].tookMs >= 0 && existsSync(sent[0].file));
+    tight.final('exit');
+    assert.equal(sent.length, 1, 'the last one was skipped');
+    assert.match(tight.failure, /^heap snapshot at exit skipped: the heap \(\d+ MB\) would take about [\d.]+ s to write, more than the 0\.0 s leakprof waits for it/);
+
+    const grown = [];
+    const onGrowth = new HeapCheckpoints(dir, (m) => grown.push(m));
+    for (const mb of [10, 12, 16, 17, 22, 28, 40]) onGrowth.onHeapAfterGc(mb * MB, 5 * MB);
+    assert.deepEqual(grown.map((m) => m.label), ['grown 1', 'grown 2', 'grown 3'], 'at 16, 22 and 28 MB: each 5 MB past the last, three at most');
+    onGrowth.final('exit');
+    assert.equal(grown.length, 3, 'no exit snapshot after three on growth');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

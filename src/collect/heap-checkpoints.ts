@@ -41,6 +41,8 @@ export class HeapCheckpoints {
   constructor(
     private readonly dir: string,
     private readonly send: (message: HeapSnapshotMessage) => void,
+    /** What the last snapshot may take (LAST_SNAPSHOT_BUDGET_MS; smaller in tests). */
+    private readonly lastBudgetMs = LAST_SNAPSHOT_BUDGET_MS,
   ) {}
 
   /** Schedules the timed checkpoints (unref'd: they never keep the workload alive). */
@@ -88,8 +90,8 @@ export class HeapCheckpoints {
   private takeLast(label: string): void {
     const heap = getHeapStatistics().used_heap_size;
     const estimateMs = heap * this.msPerByte;
-    if (estimateMs > LAST_SNAPSHOT_BUDGET_MS) {
-      this.failure = `heap snapshot at ${label} skipped: the heap (${Math.round(heap / 1e6)} MB) would take about ${Math.round(estimateMs / 1000)} s to write, more than the ${LAST_SNAPSHOT_BUDGET_MS / 1000} s leakprof waits for it; the leak set compares the snapshots taken before`;
+    if (estimateMs > this.lastBudgetMs) {
+      this.failure = `heap snapshot at ${label} skipped: the heap (${Math.round(heap / 1e6)} MB) would take about ${(estimateMs / 1000).toFixed(1)} s to write, more than the ${(this.lastBudgetMs / 1000).toFixed(1)} s leakprof waits for it; the leak set compares the snapshots taken before`;
       return;
     }
     this.take(label);
