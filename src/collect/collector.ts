@@ -216,7 +216,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       collector.promises?.tick();
       if (request) {
         // Before it is ended: the last heap snapshot first, so the parent waits for both.
-        if (request.final) collector.heapCheckpoints?.final(request.final);
+        if (request.final) collector.heapCheckpoints?.final(request.final, true);
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
         writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
         return;

@@ -19,7 +19,7 @@ import { asOwn } from './own-activity.js';
  * What the last snapshot may take: the parent waits 15 s for a last snapshot under --heap
  * (run-workload's FINAL_HEAP_WAIT_MS), and the report's own last snapshot comes with it.
  */
-const LAST_SNAPSHOT_BUDGET_MS = 10_000;
+const LAST_SNAPSHOT_BUDGET_MS = 12_000;
 /** Before any snapshot was timed: a second per 50 MB of heap (twice the rate of an idle machine). */
 const DEFAULT_MS_PER_BYTE = 1000 / 50e6;
 
@@ -31,7 +31,7 @@ export class HeapCheckpoints {
   /** Checkpoints taken on growth, and the heap after GC the next one waits for. */
   private grown = 0;
   private level: number | undefined;
-  /** The slowest writing rate seen in this process, ms per byte of heap. */
+  /** The writing rate of this process's latest snapshot (the machine's load now), ms per byte of heap. */
   private msPerByte = DEFAULT_MS_PER_BYTE;
   private timers: NodeJS.Timeout[] = [];
   private finished = false;
@@ -74,7 +74,7 @@ export class HeapCheckpoints {
         return undefined;
       }
       const tookMs = Math.round(performance.now() - started);
-      if (heap > 0) this.msPerByte = Math.max(this.msPerByte, tookMs / heap);
+      if (heap > 0) this.msPerByte = tookMs / heap;
       this.taken = seq;
       this.send({ kind: 'heap-snapshot', v: WIRE_VERSION, pid: process.pid, seq, label, file, uptimeMs: Math.round(performance.now()), tookMs });
       return file;
@@ -83,8 +83,8 @@ export class HeapCheckpoints {
 
   /**
    * The last snapshot, within budget: skipped, with a note for the report, when the heap's size
-   * at the slowest rate seen in this process (or a second per 50 MB before any) says it would
-   * not be written before the parent stops waiting: a process killed mid-write would lose it and
+   * at this process's latest writing rate (or a second per 50 MB before any) says it would not
+   * be written before the parent stops waiting: a process killed mid-write would lose it and
    * its report's last state with it.
    */
   private takeLast(label: string): void {
@@ -112,12 +112,19 @@ export class HeapCheckpoints {
     this.level = heapUsed + step;
   }
 
-  /** The final snapshot, when the process ends: only once a checkpoint was taken, so a short run pays nothing; not after three on growth (a leak released at the end would hide the one they caught). */
-  final(label: string): void {
+  /**
+   * The final snapshot, when the process ends: only once a checkpoint was taken, so a short run
+   * pays nothing; not after three on growth (a leak released at the end would hide the one they
+   * caught). `budgeted` when leakprof asked for it (--timeout, a signal) and waits for it only so
+   * long; a process exiting by itself is waited for.
+   */
+  final(label: string, budgeted = false): void {
     if (this.finished) return;
     this.finished = true;
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
-    if (this.taken > 0 && this.grown < GROWTH_CHECKPOINTS) this.takeLast(label);
+    if (this.taken === 0 || this.grown >= GROWTH_CHECKPOINTS) return;
+    if (budgeted) this.takeLast(label);
+    else this.take(label);
   }
 }
 
