@@ -19,3 +19,19 @@ export function sourceLine(file: string, line: number, cwd: string): string | un
   const text = lines?.[line - 1]?.trim();
   return text ? (text.length > 120 ? `${text.slice(0, 117)}...` : text) : undefined;
 }
+
+/**
+ * The line that declares `name` in a file (`const name`, `let`, `var`, `function`, `class`, or a
+ * destructuring that names it), first match: a heap snapshot names a scope's variables, not where they are.
+ */
+export function declarationLine(file: string, name: string, cwd: string): number | undefined {
+  if (file.startsWith('node:')) return undefined;
+  const path = isAbsolute(file) ? file : resolve(cwd, file);
+  sourceLine(path, 1, cwd);
+  const lines = files.get(path);
+  if (!lines) return undefined;
+  const id = name.replace(/\$/g, '\\$');
+  const declared = new RegExp(`\\b(?:const|let|var|function\\*?|class)\\s+${id}\\b|\\b(?:const|let|var)\\s*[{[][^=]*\\b${id}\\b[^=]*[}\\]]\\s*=`);
+  const i = lines.findIndex((text) => declared.test(text));
+  return i < 0 ? undefined : i + 1;
+}

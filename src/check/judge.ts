@@ -5,7 +5,7 @@
  * profile, is never judged) — handles, async, listeners, a user's own alike — plus heap growth
  * (kind 'heap-growth') from the memory series.
  */
-import { HEAP_GROWTH, type Exclusion, type GroupReport, type Outcome, type ProcessReport, type ProfileDescriptor, type Verdict, type Violation } from '../report/schema.js';
+import { HEAP_GROWTH, type Exclusion, type GroupReport, type HeapTrend, type Outcome, type ProcessReport, type ProfileDescriptor, type Verdict, type Violation } from '../report/schema.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
@@ -15,6 +15,12 @@ import { ignoredBy } from './ignore-rules.js';
 import { failsOn, limitFor, type CheckPolicy } from './policy.js';
 import { UNOPENED } from '../transport/messages.js';
 import { holdsSomething } from '../analyse/resource-types.js';
+import { heapTrend, trendEvidence } from '../analyse/growth.js';
+import { topHeapLeak } from '../analyse/heap/top-leak.js';
+import { renderPath, shapeOf } from '../report/heap-text.js';
+
+/** The heap profile (run --heap): live memory by allocation stack. */
+const HEAP_PROFILE = 'heap';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;
@@ -145,20 +151,13 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
 
   if (policy.maxHeapGrowth !== null) {
     for (const proc of processes) {
-      const heap = heapGrowth(proc);
-      if (!heap) continue;
+      const trend = heapTrend(proc.memorySamples ?? [], policy.maxHeapGrowth);
       const failOn = failsOn(policy, HEAP_GROWTH);
-      totals.push({ kind: HEAP_GROWTH, counted: heap.growth, limit: policy.maxHeapGrowth, failOn });
-      if (failOn && heap.growth > policy.maxHeapGrowth) {
-        violations.push({
-          kind: HEAP_GROWTH,
-          pid: proc.pid,
-          count: heap.growth,
-          message:
-            `heap: grew ${formatBytes(heap.growth)} over ${formatDuration(heap.overMs)} (${formatBytes(heap.from)} → ${formatBytes(heap.to)}` +
-            `${heap.afterGc ? ', after GC' : ', last sample not after GC'}), more than --max-heap-growth ${formatBytes(policy.maxHeapGrowth)}` +
-            `${processes.length > 1 ? ` [pid ${proc.pid}]` : ''} — compare two heap snapshots (node --heapsnapshot-signal=SIGUSR2) to see what holds it`,
-        });
+      const total: Verdict['totals'][number] = { kind: HEAP_GROWTH, counted: trend.verdict === 'growing' ? trend.growth : 0, limit: policy.maxHeapGrowth, failOn };
+      if (trend.verdict !== 'growing') total.note = `${trend.verdict === 'too-few' ? 'not judged' : 'steady'} in pid ${proc.pid}: ${trend.why}`;
+      totals.push(total);
+      if (failOn && trend.verdict === 'growing') {
+        violations.push({ kind: HEAP_GROWTH, pid: proc.pid, count: trend.growth, message: heapViolationText(trend, policy.maxHeapGrowth, proc, processes.length > 1), trend });
       }
     }
   }
@@ -275,12 +274,26 @@ function dueWithinSettle(proc: ProcessReport, group: GroupReport, settleMs: numb
   return latest;
 }
 
-export function heapGrowth(proc: ProcessReport): { growth: number; from: number; to: number; overMs: number; afterGc: boolean } | undefined {
-  const samples = proc.memorySamples ?? [];
-  if (samples.length < 2) return undefined;
-  const first = samples[0]!;
-  const last = samples[samples.length - 1]!;
-  return { growth: last.heapUsed - first.heapUsed, from: first.heapUsed, to: last.heapUsed, overMs: last.t - first.t, afterGc: last.gc === true };
+/**
+ * `leak (heap): +38.2MB after start-up (6.1MB → 44.3MB, +21.5MB/s over 2s), still growing over 14 of 17 samples
+ * after GC, Mann–Kendall p < 0.001, more than --max-heap-growth 5MB; 4,000 × Timeout in one Set held by throttles
+ * (declared at app.mjs:13): … → throttles: Set → Timeout — …`: the trend, then what the leak set says holds it.
+ */
+function heapViolationText(trend: HeapTrend, limit: number, proc: ProcessReport, withPid: boolean): string {
+  const released = trend.releasedTo !== undefined ? `; released before the end (back to ${formatBytes(trend.releasedTo)}), but it grew while running` : '';
+  const head =
+    `leak (heap): +${formatBytes(trend.growth)} after start-up (${formatBytes(trend.from)} → ${formatBytes(trend.to)}, +${formatBytes(trend.perSecond)}/s over ${formatDuration(trend.overMs)}), ` +
+    `still growing over ${trendEvidence(trend)}, more than --max-heap-growth ${formatBytes(limit)}${released}${withPid ? ` [pid ${proc.pid}]` : ''}`;
+  if (!proc.heapLeaks) {
+    const why = proc.notes.find((n) => n.startsWith('heap leak set') || n.startsWith('heap snapshot'));
+    return `${head} — ${why ? `no heap leak set (${why})` : 'rerun with --heap to see what holds it'}`;
+  }
+  const top = topHeapLeak(proc.heapLeaks.groups);
+  if (!top) return `${head} — the heap leak set named no group that grew between the snapshots (--heap-dir keeps them for DevTools)`;
+  const g = top.group;
+  const size = g.retainedBytes !== undefined ? `, ${formatBytes(g.retainedBytes)} retained` : '';
+  const holder = top.holder ? ` held by ${top.holder.variable}${top.holder.line !== undefined ? ` declared at ${top.holder.file}:${top.holder.line}` : ` in ${top.holder.file}`}` : '';
+  return `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shapeOf(g)}${size}${holder} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
 }
 
 /** The exit code: a hang and a failed workload say so first; leaks otherwise; 0 when clean. */

@@ -3,6 +3,7 @@ import type { BuiltinLoadRun } from '../supervise/run-builtin-load.js';
 import type { GroupReport, HeapLeakGroup } from '../report/schema.js';
 import { renderPath } from '../report/heap-text.js';
 import { formatBytes } from '../util/bytes.js';
+import { topHeapLeak } from '../analyse/heap/top-leak.js';
 
 export interface LoadVerdict {
   variant: string;
@@ -58,20 +59,10 @@ export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
 
 /** The leak set's largest group, with the last steps of its path: the object and field that hold it. */
 function largestHeapLeak(groups: HeapLeakGroup[]): LoadVerdict['heapLeak'] {
-  // A leak of a load is many objects or much memory; one write request in flight at the end is not, nor one
-  // object made once, late (a module or WebAssembly instance a starved process got to only after the first checkpoint).
-  const big = groups.filter((x) => x.count >= 100 || (x.count > 1 && (x.retainedBytes ?? x.selfBytes) >= 64 * 1024));
-  // Held straight from a GC root (V8's string table, a handle scope the snapshot caught mid-push): no object of the
-  // program's holds it, so it says nothing of who leaks; the largest group held through the program's objects does.
-  const g = big.find((x) => x.retainerPath.length > 2) ?? big[0];
-  if (!g) return undefined;
-  const steps = g.retainerPath;
-  // From the innermost object that is not a plain container (Map, Array, Object…) to the group itself.
-  const CONTAINERS = new Set(['Map', 'Set', 'Array', 'Object', '(object properties)', '(object elements)']);
-  let from = steps.length - 1;
-  while (from > 0 && (CONTAINERS.has(steps[from]!.node) || steps[from] === steps[steps.length - 1])) from--;
-  const heldBy = renderPath(steps.slice(Math.max(0, from))) || '(no strong path found)';
-  const out: NonNullable<LoadVerdict['heapLeak']> = { count: g.count, name: g.name, heldBy };
+  const top = topHeapLeak(groups);
+  if (!top) return undefined;
+  const g = top.group;
+  const out: NonNullable<LoadVerdict['heapLeak']> = { count: g.count, name: g.name, heldBy: renderPath(top.heldFrom) || '(no strong path found)' };
   if (g.retainedBytes !== undefined) out.retainedBytes = g.retainedBytes;
   return out;
 }

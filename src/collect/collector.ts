@@ -10,7 +10,7 @@ import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { exitHow } from './exit-how.js';
 import { forceGc } from './force-gc.js';
-import { MemorySeries } from './memory-series.js';
+import { GcSampler, MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
@@ -93,6 +93,12 @@ export class Collector {
     this.memory.add(config.gc === true && forceGc());
     // Users' profiles (profile() from 'leakprof', any copy of it) find this collector from now on.
     publishProfileHost(this);
+    // The heap-growth verdict's series: samples after GC, paced by the workload's allocation;
+    // forced GCs when heap growth is judged and under --heap (already a heavy mode), V8's own otherwise.
+    const sampler = new GcSampler(this.memory, config.gcSamples || config.heap ? forceGc : undefined);
+    if (config.heapGrowthStep > 0) sampler.onSample = (heapUsed) => this.heapCheckpoints?.onHeapAfterGc(heapUsed, config.heapGrowthStep);
+    asOwn(() => sampler.start());
+    this.stops.push(() => sampler.stop());
   }
 
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
@@ -254,7 +260,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       collector.promises?.tick();
       if (request) {
         // Before it is ended: the last heap snapshot first, so the parent waits for both.
-        if (request.final) collector.heapCheckpoints?.final(request.final);
+        if (request.final) collector.heapCheckpoints?.final(request.final, true);
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
         // A periodic request (--every, SIGUSR2 to leakprof) costs what changed since the last; the last one before an end walks.
         writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }, request.final !== undefined));

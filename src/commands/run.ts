@@ -132,10 +132,8 @@ export function runCommand(): Command {
     .option('--every <duration>', 'also print a report this often while the workload runs; groups that keep growing between reports are flagged')
     .option('--promises', 'also track promises: the async profile of pending promises and async functions parked at an await')
     .option('--listeners', 'also track event listeners: the listeners profile of EventEmitter/EventTarget events holding more than 10')
-    .option('--heap', 'also find heap leaks: the heap profile (live memory by allocation stack, sampled) and heap snapshots at checkpoints, compared for what stays (the heap leak set)')
-    .option('--heap-snapshots <times>', 'with --heap: uptimes of the checkpoint snapshots, e.g. 2s,5s (default 1s,2s, or a third and two thirds of --timeout); one more is taken at the end; "none" for the profile only')
-    .option('--heap-dir <dir>', 'with --heap: keep the heap snapshots in this folder (they open in Chrome DevTools); by default they are deleted once read')
-    .option('--heap-interval <size>', 'with --heap: average bytes between two sampled allocations', '64KB');
+    ;
+  addHeapOptions(cmd, 'default 1s,2s, or a third and two thirds of --timeout');
   addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
@@ -173,8 +171,20 @@ export function runCommand(): Command {
   return cmd;
 }
 
-/** --heap and its settings, checked: the checkpoint times and the folder the snapshots go to. */
-export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'heapDir' | 'heapInterval' | 'timeout'>): Pick<RunOptions, 'heap'> {
+/** --heap and its settings (run and check; `when` says when the checkpoints come by default). */
+export function addHeapOptions(cmd: Command, when: string): void {
+  cmd
+    .option('--heap', 'also find heap leaks: the heap profile (live memory by allocation stack, sampled) and heap snapshots at checkpoints, compared for what stays (the heap leak set)')
+    .option('--heap-snapshots <times>', `with --heap: uptimes of the checkpoint snapshots, e.g. 2s,5s (${when}); one more is taken at the end; "none" for the profile only`)
+    .option('--heap-dir <dir>', 'with --heap: keep the heap snapshots in this folder (they open in Chrome DevTools); by default they are deleted once read')
+    .option('--heap-interval <size>', 'with --heap: average bytes between two sampled allocations', '64KB');
+}
+
+/**
+ * --heap and its settings, checked: the checkpoint times and the folder the snapshots go to.
+ * With `growthStep` (check), checkpoints come on growth unless --heap-snapshots gives times.
+ */
+export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'heapDir' | 'heapInterval' | 'timeout'>, growthStep?: number): Pick<RunOptions, 'heap'> {
   if (!flags.heap) {
     if (flags.heapSnapshots || flags.heapDir) throw new WorkloadError('--heap-snapshots and --heap-dir need --heap', 2);
     return {};
@@ -196,6 +206,8 @@ export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'he
         throw new WorkloadError(`--heap-snapshots takes durations such as 2s,5s, got "${flags.heapSnapshots}" (${(error as Error).message})`, 2);
       }
     });
+  } else if (growthStep !== undefined) {
+    checkpoints = [];
   } else if (flags.timeout) {
     const timeout = durationFlag(flags.timeout, '--timeout', true);
     checkpoints = [Math.round(timeout / 3), Math.round((2 * timeout) / 3)];
@@ -207,7 +219,8 @@ export function heapOptions(flags: Pick<RunFlags, 'heap' | 'heapSnapshots' | 'he
       throw new WorkloadError(`--heap-dir ${flags.heapDir}: ${(error as Error).message}`, 2);
     }
   }
-  return { heap: { checkpoints: checkpoints.sort((a, b) => a - b), interval, dir: flags.heapDir ? resolve(flags.heapDir) : undefined } };
+  const onGrowth = growthStep !== undefined && !flags.heapSnapshots ? { growthStep } : {};
+  return { heap: { checkpoints: checkpoints.sort((a, b) => a - b), interval, dir: flags.heapDir ? resolve(flags.heapDir) : undefined, ...onGrowth } };
 }
 
 export function renderText(report: Report, flags: ReportFlags, colored = true): string {

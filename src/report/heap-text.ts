@@ -35,7 +35,7 @@ function renderGroup(g: HeapLeakGroup, snapshots: number, c: ChalkInstance): str
 }
 
 /** ` in a chain through .next`, ` in one Map`: how the group's objects are held together. */
-function shapeOf(g: HeapLeakGroup): string {
+export function shapeOf(g: HeapLeakGroup): string {
   const parts: string[] = [];
   if (g.chain) parts.push(`in a chain through ${/^[A-Za-z_$][\w$]*$/.test(g.chain.edge) ? `.${g.chain.edge}` : `[${JSON.stringify(g.chain.edge)}]`}`);
   if (g.collection) parts.push(`in one ${g.collection.name}`);

@@ -5,6 +5,7 @@ import type { WireMemorySample } from '../transport/messages.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { memorySlope } from '../util/memory-slope.js';
+import { heapTrend, trendEvidence } from '../analyse/growth.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -25,8 +26,9 @@ export function renderMemoryTrend(samples: MemorySample[], slopeBytesPerMin: num
 
 /**
  * A run report's memory line: heapUsed over the process's life (collector start, every
- * heartbeat, exit), as a sparkline with its least-squares slope. Only for runs long enough
- * to have a trend (three samples or more); a heap that only grows is said in red.
+ * heartbeat, samples after GC, exit), as a sparkline with its least-squares slope, then what the
+ * growth verdict (analyse/growth.ts) says of the samples after GC: `growing` (in red) only when
+ * it does, with its evidence. Only for runs long enough to have a trend (three samples or more).
  */
 export function renderMemoryLine(samples: WireMemorySample[], c: ChalkInstance, heapProfiled = false): string | undefined {
   if (samples.length < 3) return undefined;
@@ -34,8 +36,11 @@ export function renderMemoryLine(samples: WireMemorySample[], c: ChalkInstance, 
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
   const perMin = memorySlope(samples.map((s) => ({ tMs: s.t, heapUsed: s.heapUsed })));
-  const rising = heap.slice(1).filter((v, i) => v > heap[i]!).length;
   const line = `memory: heapUsed ${formatBytes(first.heapUsed)} → ${formatBytes(last.heapUsed)} ${sparkline(heap)} over ${formatDuration(last.t - first.t)} (${perMin >= 0 ? '+' : ''}${formatBytes(perMin)}/min, rss ${formatBytes(last.rss)})`;
-  const growing = rising >= Math.ceil((heap.length - 1) * 0.75) && last.heapUsed > first.heapUsed * 1.2;
-  return growing ? c.red(`${line}: growing${heapProfiled ? '' : '; --heap shows what holds it'}`) : c.dim(line);
+  const trend = heapTrend(samples);
+  if (trend.verdict === 'growing') {
+    const released = trend.releasedTo !== undefined ? `, released before the end (back to ${formatBytes(trend.releasedTo)})` : '';
+    return c.red(`${line}: growing +${formatBytes(trend.growth)} after start-up (+${formatBytes(trend.perSecond)}/s; ${trendEvidence(trend)})${released}${heapProfiled ? '' : '; --heap shows what holds it'}`);
+  }
+  return c.dim(`${line}: ${trend.verdict === 'too-few' ? `not judged (${trend.why})` : `steady (${trend.why}; ${trend.samples} samples after GC)`}`);
 }

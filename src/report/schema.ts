@@ -8,7 +8,7 @@
 
 export const REPORT_SCHEMA = 'leakprof.report/v2';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 4;
+export const REPORT_SCHEMA_REVISION = 5;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
@@ -302,7 +302,7 @@ export interface Verdict {
   /** Live groups that did not count, and why (benign kind, unref'd, ignore rule, baseline, settled). */
   excluded: Exclusion[];
   /** Counted totals per kind against their limits. */
-  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean }>;
+  totals: Array<{ kind: string; counted: number; limit: number | null; failOn: boolean; /** heap: what the growth verdict said, when it did not fail (`steady: …`, `not judged: …`). */ note?: string }>;
   /** When --baseline wrote a file instead of judging against one. */
   baselineWritten?: { file: string; groups: number; /** Set when the file could not be written after all (it was checked before the run). */ error?: string };
 }
@@ -325,6 +325,8 @@ export interface Violation {
   /** The test that created it, when the runner's tests were attributed. */
   test?: string;
   hint?: string;
+  /** A heap violation's evidence: the post-GC series' trend (analyse/growth.ts computes it). */
+  trend?: HeapTrend;
 }
 
 export interface Exclusion {
@@ -338,4 +340,27 @@ export interface Exclusion {
   /** benign, unref, ignored, baseline, settled */
   why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited' | 'unfinished';
   reason: string;
+}
+
+/** The heap-growth verdict over a process's samples after GC. */
+export interface HeapTrend {
+  verdict: 'growing' | 'steady' | 'too-few';
+  /** Post-GC samples in the series, and how many of them were start-up. */
+  samples: number;
+  warmup: number;
+  /** Samples in the judged stretch (end of start-up to the peak). */
+  judged: number;
+  /** Heap after GC at the end of start-up and at the peak, and the robust growth between them. */
+  from: number;
+  to: number;
+  growth: number;
+  /** Theil–Sen over the stretch's uptimes: bytes per second (said, never judged on). */
+  perSecond: number;
+  overMs: number;
+  /** Mann–Kendall one-sided p of "it rises" over the stretch. */
+  p: number;
+  /** The last post-GC sample, when the heap fell back after the peak (released before the end). */
+  releasedTo?: number;
+  /** Why it is not growing, in a few words. */
+  why?: string;
 }

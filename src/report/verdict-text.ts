@@ -26,6 +26,8 @@ export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'du
   for (const v of verdict.violations) out.push(v.message.replace(/^(leak[^:]*|heap):/, (m) => c.red.bold(m)));
   for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('event loop blocked')) out.push(c.red(`hang: pid ${proc.pid}: ${note}`));
   for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('test "')) out.push(c.yellow(`warning: ${note}`));
+  // Asked to judge the heap and could not (too short a run): said, so an ok is not mistaken for a judged one.
+  for (const t of verdict.totals) if (t.kind === 'heap' && t.note?.startsWith('not judged')) out.push(c.dim(`heap: ${t.note}`));
   if (out.length > 0) out.push('');
 
   const violating = options.violating;
@@ -71,7 +73,7 @@ function verboseLines(verdict: Verdict, settled: string[], c: ChalkInstance): st
   }
   for (const t of verdict.totals) {
     const off = t.failOn ? '' : ' (not in --fail-on)';
-    if (t.kind === HEAP_GROWTH) lines.push(c.dim(`heap growth: ${formatBytes(t.counted)}, limit ${t.limit === null ? 'none' : formatBytes(t.limit)}${off}`));
+    if (t.kind === HEAP_GROWTH) lines.push(c.dim(`heap growth: ${formatBytes(t.counted)}, limit ${t.limit === null ? 'none' : formatBytes(t.limit)}${off}${t.note ? ` (${t.note})` : ''}`));
     else lines.push(c.dim(`total ${t.kind}: ${t.counted} counted, limit ${t.limit ?? 'none'}${off}`));
   }
   if (lines.length > 0) lines.push('');

@@ -4,7 +4,7 @@
  * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +54,14 @@ export interface RunOptions {
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
   /** The heap profile, and heap snapshots at these uptimes plus one at the end (the heap leak set). */
-  heap?: { checkpoints: number[]; interval: number; /** Keep the snapshots here; else they go to the spool and are deleted. */ dir?: string };
+  heap?: {
+    checkpoints: number[];
+    interval: number;
+    /** Keep the snapshots here; else they go to the spool and are deleted. */
+    dir?: string;
+    /** check --heap: checkpoints each time the heap after GC grew this much, not at uptimes (CollectorConfig.heapGrowthStep). */
+    growthStep?: number;
+  };
   /** 'inherit' (default) leaves the workload's stdio untouched. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Called with a report built from fresh snapshots: every --every, and on SIGUSR2 to leakprof (to leakprof itself; the workload's SIGUSR2 is its own). */
@@ -116,7 +123,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
     promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
     listeners: options.listeners ?? DEFAULT_COLLECTOR_CONFIG.listeners,
-    ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '' } : {}),
+    ...(options.heap ? { heap: true, heapInterval: options.heap.interval, heapSnapshots: options.heap.checkpoints, heapDir: options.heap.dir ?? '', heapGrowthStep: options.heap.growthStep ?? 0 } : {}),
   };
   const baseEnv = options.env ?? process.env;
   const env = { ...baseEnv, NODE_OPTIONS: withPreload(baseEnv.NODE_OPTIONS, PRELOAD, EARLY_HOOKS), [ENV_CONFIG]: encodeConfig(config) };
@@ -182,14 +189,36 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       const result = await supervisor.requestSnapshots(Math.max(REQUEST_WAIT_MS, graceMs, finalWaitMs), 'timeout');
       blocked = result.blocked;
       // It wrote its exit snapshot: its exit is on the way.
-      if (!supervisor.ended && supervisor.saidExit(child.pid)) await Promise.race([supervisor.exited.catch(() => undefined), delay(1000)]);
+      // Under --heap it may be writing its last heap snapshot: leakprof's own time, waited for as long as a last snapshot may take.
+      if (!supervisor.ended && supervisor.saidExit(child.pid)) await Promise.race([supervisor.exited.catch(() => undefined), delay(options.heap ? finalWaitMs : 1000)]);
       // It ended on its own while it was asked for a last snapshot (a load finishing just at the deadline): not a timeout.
       if (supervisor.ended) timedOut = false;
       else supervisor.terminate(graceMs);
     })();
   };
   if (options.timeoutMs && options.timeoutMs > 0) {
-    const timer = setTimeout(endNow, options.timeoutMs);
+    // Heap snapshots stop the workload while leakprof writes them: that time is leakprof's, so
+    // the deadline moves by it (the children say how long each one took).
+    // One being written at the deadline is waited for (polled; the wait is credited as it goes).
+    const snapshotDir = options.heap ? (options.heap.dir ?? spool) : undefined;
+    let credited = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number): void => {
+      timer = setTimeout(() => {
+        const own = ownSnapshotMs(supervisor.reader.read());
+        if (own > credited) {
+          const extra = own - credited;
+          credited = own;
+          return arm(extra);
+        }
+        if (snapshotDir && credited < MAX_SNAPSHOT_CREDIT_MS && writingSnapshot(supervisor.reader.read(), snapshotDir)) {
+          credited += REQUEST_POLL_MS;
+          return arm(REQUEST_POLL_MS);
+        }
+        endNow();
+      }, ms);
+    };
+    arm(options.timeoutMs);
     cleanups.push(() => clearTimeout(timer));
   }
   let idleUnsupported = false;
@@ -273,6 +302,33 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   }
   if (!options.keepSpool) removeSpool(spool);
   return { report, exitCode, signal: timedOut ? null : (exit.signal ?? interrupted) };
+}
+
+/** What leakprof's heap snapshots may add to --timeout at most (a write that never ends, a file left by a failed one). */
+const MAX_SNAPSHOT_CREDIT_MS = 300_000;
+
+/** Whether a running process is writing a heap snapshot now: its file is there, its message not yet. */
+function writingSnapshot(spools: Map<number, ProcessSpool>, dir: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    const match = /^(\d+)-(\d+)\.heapsnapshot$/.exec(name);
+    if (!match) continue;
+    const entry = spools.get(Number(match[1]));
+    if (entry && !entry.heapSnapshots.some((h) => h.seq === Number(match[2])) && isRunning(entry.pid)) return true;
+  }
+  return false;
+}
+
+/** The time every process spent writing heap snapshots so far (leakprof's own, not the workload's). */
+function ownSnapshotMs(spools: Map<number, ProcessSpool>): number {
+  let ms = 0;
+  for (const entry of spools.values()) for (const h of entry.heapSnapshots) ms += h.tookMs ?? 0;
+  return ms;
 }
 
 /**

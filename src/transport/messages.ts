@@ -245,6 +245,8 @@ export interface HeapSnapshotMessage {
   /** Absolute path of the .heapsnapshot file. */
   file: string;
   uptimeMs: number;
+  /** How long writing it stopped the process: leakprof's own time, which the parent adds to --timeout. */
+  tookMs?: number;
 }
 
 /**
@@ -286,6 +288,12 @@ export interface CollectorConfig {
    * so heap growth is measured on live data and resources freed only by GC are not blamed.
    */
   gc: boolean;
+  /**
+   * The heap-growth verdict's series (check --max-heap-growth): a full GC forced after V8's own
+   * GCs, within a fifth of the process's CPU, and a sample after it (memory-series.ts GcSampler).
+   * Also on with --heap. Off: V8's own full GCs are the samples.
+   */
+  gcSamples: boolean;
   /** The heap profile: live allocations by stack, from V8's sampling heap profiler. */
   heap: boolean;
   /** Average bytes between two sampled allocations (V8's sampling interval). */
@@ -297,6 +305,12 @@ export interface CollectorConfig {
   heapSnapshots: number[];
   /** Where heap snapshots are written (the spool unless --heap-dir). */
   heapDir: string;
+  /**
+   * check --heap: checkpoints on growth instead of at uptimes: one each time the heap after GC
+   * has grown this many bytes past the last (three at most, and the exit one only when fewer
+   * were taken), so a leak released at shutdown is caught in the snapshots while it grows. 0: off.
+   */
+  heapGrowthStep: number;
 }
 
 export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
@@ -310,8 +324,10 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   listeners: false,
   listenerThreshold: 10,
   gc: false,
+  gcSamples: false,
   heap: false,
   heapInterval: 64 * 1024,
   heapSnapshots: [],
   heapDir: '',
+  heapGrowthStep: 0,
 };

@@ -143,6 +143,8 @@ export class NodeNamer {
   groupName(node: number): string {
     const type = this.snap.typeOf(node);
     const name = this.snap.nameOf(node);
+    // A closure context leaked by itself (the Meteor leak: a context shared by closures, one of which captured the previous one): named by the function it belongs to.
+    if (name === 'system / Context') return this.scopeName(node);
     return groupNameOf(type, name);
   }
 
