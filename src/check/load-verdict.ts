@@ -4,6 +4,7 @@ import type { GroupReport, HeapLeakGroup } from '../report/schema.js';
 import { renderPath } from '../report/heap-text.js';
 import { formatBytes } from '../util/bytes.js';
 import { topHeapLeak } from '../analyse/heap/top-leak.js';
+import { heapTrend } from '../analyse/growth.js';
 
 export interface LoadVerdict {
   variant: string;
@@ -19,19 +20,23 @@ export interface LoadVerdict {
   line: string;
 }
 
-/** Growth below this is noise on a 10 s run: V8's heap moves by a few MB per minute on its own. */
-export const FLAT_SLOPE_BYTES_PER_MIN = 4 * 1024 * 1024;
+/** Growth over the judged stretch below this is not the compressor's leak (the load's own buffers move the heap by less). */
+const FLAT_GROWTH_BYTES = 1024 * 1024;
 
 export function loadVerdict(run: BuiltinLoadRun): LoadVerdict {
   const main = run.report.processes[0];
   const groups = main?.profiles.find((p) => p.descriptor.holdsProcess)?.groups ?? [];
   const leakedHandles = run.exitedByItself ? [] : groups.filter((g) => g.keepsAlive && !g.internal && !g.benign);
   const slope = run.result ? run.result.slopeBytesPerMin : null;
-  const memoryGrowing = slope !== null && slope > FLAT_SLOPE_BYTES_PER_MIN;
+  // The same trend test as check's heap-growth verdict (a rise the samples after GC show, not a slope over a few
+  // of them): a short or starved run has too few samples to tell growth from start-up, and says so.
+  const trend = run.result ? heapTrend(run.result.memory.map((m) => ({ t: m.tMs, heapUsed: m.heapUsed, gc: true })), FLAT_GROWTH_BYTES) : undefined;
+  const memoryGrowing = trend?.verdict === 'growing';
   const leaking = memoryGrowing || leakedHandles.length > 0;
   const parts: string[] = [];
-  if (slope === null) parts.push('no memory figures (the workload did not finish)');
-  else parts.push(memoryGrowing ? `+${formatBytes(slope)}/min heap after GC` : `flat heap (${slope >= 0 ? '+' : ''}${formatBytes(slope)}/min, within noise)`);
+  if (!trend || slope === null) parts.push('no memory figures (the workload did not finish)');
+  else if (memoryGrowing) parts.push(`+${formatBytes(slope)}/min heap after GC (rising over ${trend.judged} samples, p < 0.01)`);
+  else parts.push(`${trend.verdict === 'too-few' ? 'heap not judged' : 'flat heap'} (${slope >= 0 ? '+' : ''}${formatBytes(slope)}/min; ${trend.why})`);
   const heapLeak = largestHeapLeak(main?.heapLeaks?.groups ?? []);
   if (heapLeak) parts.push(`heap leak set: ${heapLeak.count.toLocaleString('en-US')} × ${heapLeak.name} held by ${heapLeak.heldBy}`);
   if (run.result) parts.push(`compressor labels ${run.result.compressorItems.toLocaleString('en-US')}${memoryGrowing ? ' and rising' : ''}`);
