@@ -13,7 +13,7 @@ import { WorkloadError } from '../util/errors.js';
 import { parseDurationOption, DurationError } from '../util/duration.js';
 import { ENV_TOKEN } from '../live/live-config.js';
 import { endpointOrigin, fetchEndpoint, fetchReport, LiveClientError, reportFromSpool, targetOfPid } from '../live/live-client.js';
-import { checkReportOutputs } from './run.js';
+import { checkReportOutputs } from './output.js';
 
 interface Flags {
   output?: string;

@@ -12,7 +12,8 @@ import { renderVerdict } from '../report/verdict-text.js';
 import { WorkloadError } from '../util/errors.js';
 import { HEAP_NOISE_FLOOR } from '../analyse/growth.js';
 import { parseBytes } from '../util/bytes.js';
-import { addCollectorOptions, addHeapOptions, heapOptions, addReportOptions, checkReportOutputs, collectorOptions, durationFlag, emitPprof, emitReport, onOwnLine, positiveInt, writeOutput, resolveCommand, type CollectorFlags, type ReportFlags } from './run.js';
+import { addCollectorOptions, addHeapOptions, heapOptions, addReportOptions, collectorOptions, durationFlag, positiveInt, resolveCommand, type CollectorFlags, type ReportFlags } from './options.js';
+import { checkReportOutputs, emitPprof, emitReport, onOwnLine, writeOutput } from './output.js';
 
 interface CheckFlags extends ReportFlags, CollectorFlags {
   heap?: boolean;

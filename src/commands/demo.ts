@@ -7,8 +7,8 @@ import { sparkline } from '../report/memory-trend.js';
 import { runBuiltinLoad, type BuiltinLoadRun } from '../supervise/run-builtin-load.js';
 import { formatBytes } from '../util/bytes.js';
 import { parseDuration } from '../util/duration.js';
-import { addLoadShapeOptions, loadShape, type LoadFlags } from './load-options.js';
-import { renderText } from './run.js';
+import { addLoadShapeOptions, loadShape, type LoadFlags } from './options.js';
+import { renderText } from './output.js';
 
 interface Flags extends LoadFlags {
   duration: string;

@@ -6,7 +6,8 @@ import { findHeapLeaks } from '../analyse/heap/leak-set.js';
 import { colorsFor } from '../report/colors.js';
 import { renderHeapLeaks } from '../report/heap-text.js';
 import { WorkloadError } from '../util/errors.js';
-import { checkReportOutputs, positiveInt, writeOutput } from './run.js';
+import { positiveInt } from './options.js';
+import { checkReportOutputs, writeOutput } from './output.js';
 
 interface Flags {
   json?: boolean;

@@ -5,8 +5,8 @@ import { colorsFor } from '../report/colors.js';
 import { renderMemoryTrend } from '../report/memory-trend.js';
 import { runBuiltinLoad } from '../supervise/run-builtin-load.js';
 import { parseDuration } from '../util/duration.js';
-import { addLoadShapeOptions, loadShape, type LoadFlags } from './load-options.js';
-import { addReportOptions, emitReport, type ReportFlags } from './run.js';
+import { addLoadShapeOptions, loadShape, type LoadFlags, addReportOptions, type ReportFlags } from './options.js';
+import { emitReport } from './output.js';
 
 interface Flags extends LoadFlags, ReportFlags {
   variant: 'leaky' | 'fixed';

@@ -13,7 +13,7 @@ import { parseBytes } from '../util/bytes.js';
 import { renderTop, renderTraces, topTable } from '../report/pprof-text.js';
 import { diffReports, renderReportDiff } from '../report/report-diff.js';
 import { WorkloadError } from '../util/errors.js';
-import { renderText } from './run.js';
+import { renderText } from './output.js';
 
 interface Flags {
   top?: boolean;

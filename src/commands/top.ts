@@ -9,7 +9,7 @@ import { DurationError, formatDuration, parseDurationOption } from '../util/dura
 import { ENV_TOKEN } from '../live/live-config.js';
 import { endpointOrigin, fetchReport, LiveClientError, targetOfPid } from '../live/live-client.js';
 import { GrowthView } from '../live/growth-view.js';
-import { positiveInt } from './run.js';
+import { positiveInt } from './options.js';
 
 interface Flags {
   every: string;
