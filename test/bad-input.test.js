@@ -68,7 +68,7 @@ describe('output paths (issue 11 item 9)', { concurrency: true }, () => {
     const check = await leakprofCli(['check', '-o', join(out, 'report.json'), '--junit', join(out, 'junit.xml'), REMOVES, out, '0']);
     assert.equal(check.code, 1, check.stderr);
     assert.match(check.stderr, /-o .*report\.json: cannot write it \(ENOENT\); the report follows on stderr/);
-    assert.match(check.stderr, /"schema": "leakprof\.report\/v1"/, 'the JSON it would have written');
+    assert.match(check.stderr, /"schema": "leakprof\.report\/v2"/, 'the JSON it would have written');
     assert.match(check.stderr, /--junit .*junit\.xml: cannot write it \(ENOENT\); the verdict above stands \(exit 1\)/);
     assert.match(check.stderr, /leakprof check: FAIL — 1 violation \(exit 1\)/);
   });

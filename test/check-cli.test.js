@@ -149,7 +149,7 @@ describe('leakprof check', { concurrency: true }, () => {
     const text = await check(['--max-heap-growth', '10MB', 'fixtures/check/heap-retained.mjs']);
     assert.match(text.stderr, /^heap: not judged in pid \d+: .*too short a run to tell growth from start-up$/m);
     const handlesOnly = await checkJson(['--max-heap-growth', '10MB', '--fail-on', 'handles', 'fixtures/check/heap-retained.mjs']);
-    assert.equal(handlesOnly.verdict.totals.find((t) => t.kind === 'heap').failOn, false);
+    assert.equal(handlesOnly.verdict.totals.find((t) => t.kind === 'heap-growth').failOn, false);
   });
 
   test('--junit: one failed testcase per leak, a passing one when clean', async () => {

@@ -72,7 +72,7 @@ describe('heap trend (pure)', () => {
 // polls, rounds), and the samples are paced by GCs and CPU time, so speed does not change it.
 const FIXTURES = 'fixtures/growth';
 const heapCheck = (file, ...rest) => checkJson(['--max-heap-growth', '5MB', ...rest, `${FIXTURES}/${file}`]);
-const heapViolation = (r) => r.verdict.violations.find((v) => v.kind === 'heap');
+const heapViolation = (r) => r.verdict.violations.find((v) => v.kind === 'heap-growth');
 const postGc = (r) => r.report.processes[0].memorySamples.filter((s) => s.gc).length;
 
 describe('heap growth verdict on real programs', { concurrency: 2 }, () => {
@@ -113,7 +113,7 @@ describe('heap growth verdict on real programs', { concurrency: 2 }, () => {
     const file = `${FIXTURES}/als-timer-per-request.mjs`;
     assert.match(v.message, new RegExp(`[\\d,]+ × Timeout in one Set.* held by throttles declared at ${file}:${markerLine(file, 'HOLDER')} `));
     assert.ok(r.report.processes[0].heapLeaks.snapshots.every((s) => s.label.startsWith('grown')), 'checkpoints on growth, no exit snapshot after them');
-    assert.equal(r.verdict.violations.filter((x) => x.kind === 'heap').length, 1, 'the heap profile is not judged by count');
+    assert.equal(r.verdict.violations.filter((x) => x.kind === 'heap-growth').length, 1, 'the heap profile is not judged by count');
   });
 });
 

@@ -20,7 +20,6 @@ import { topHeapLeak } from '../analyse/heap/top-leak.js';
 import { renderPath, shapeOf } from '../report/heap-text.js';
 
 /** The heap profile (run --heap): live memory by allocation stack. */
-const HEAP_PROFILE = 'heap';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_LEAK = 1;

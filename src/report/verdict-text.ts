@@ -27,7 +27,7 @@ export function renderVerdict(report: Pick<Report, 'processes' | 'outcome' | 'du
   for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('event loop blocked')) out.push(c.red(`hang: pid ${proc.pid}: ${note}`));
   for (const proc of report.processes) for (const note of proc.notes) if (note.startsWith('test "')) out.push(c.yellow(`warning: ${note}`));
   // Asked to judge the heap and could not (too short a run): said, so an ok is not mistaken for a judged one.
-  for (const t of verdict.totals) if (t.kind === 'heap' && t.note?.startsWith('not judged')) out.push(c.dim(`heap: ${t.note}`));
+  for (const t of verdict.totals) if (t.kind === HEAP_GROWTH && t.note?.startsWith('not judged')) out.push(c.dim(`heap: ${t.note}`));
   if (out.length > 0) out.push('');
 
   const violating = options.violating;
