@@ -87,6 +87,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
       return { type: s.type, why: s.why, count: s.count, location: top ? `${top.file}:${top.line}` : null };
     });
   }
+  if (snap?.fdCounts) report.fdCounts = snap.fdCounts;
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.exitHow !== undefined) report.snapshot.exitHow = snap.exitHow;

@@ -9,7 +9,7 @@ import type { Baseline } from './baseline.js';
 import { parseIgnoreRule, RuleError, type IgnoreRule } from './ignore-rules.js';
 
 /** The kinds check judges: the profiles by name, and heap growth. */
-export const KINDS = ['handles', 'async', 'listeners', 'heap'] as const;
+export const KINDS = ['handles', 'async', 'listeners', 'fds', 'heap'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const DEFAULT_SETTLE_MS = 300;

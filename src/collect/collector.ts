@@ -19,6 +19,7 @@ import { startPromiseSource } from './promise-source.js';
 import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
 import { ListenerTable } from './listener-table.js';
+import { FdTable } from './fd-profile.js';
 import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
@@ -40,6 +41,7 @@ export class Collector {
   readonly table: ResourceTable;
   readonly promises: PromiseTable | undefined;
   readonly listeners: ListenerTable | undefined;
+  readonly fds: FdTable | undefined;
   readonly heapProfile: HeapProfile | undefined;
   /** With --heap: heap snapshots at checkpoints (set once the collector is wired to its spool). */
   heapCheckpoints: HeapCheckpoints | undefined;
@@ -75,6 +77,13 @@ export class Collector {
       this.stops.push(() => listenerSource.stop());
       profiles.push(this.listeners);
     }
+    if (config.fds) {
+      const fds = new FdTable(this.stacks);
+      fds.start();
+      this.fds = fds;
+      this.stops.push(() => fds.stop());
+      profiles.push(fds);
+    }
     if (config.heap) {
       this.heapProfile = new HeapProfile(this.stacks, config.heapInterval, config.stackDepth);
       this.heapProfile.start();
@@ -89,7 +98,7 @@ export class Collector {
 
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
   get changes(): number {
-    return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
+    return this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0) + (this.fds?.changes ?? 0);
   }
 
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {

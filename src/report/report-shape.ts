@@ -139,6 +139,7 @@ const processReport = obj({
   summary: list(obj({ type: str, live: num, ref: num, unref: num, oldestMs: num, created: num, stacked: num })),
   'testRunner?': str,
   crossCheck: list(obj({ type: str, nodeName: str, collector: num, node: num })),
+  'fdCounts?': obj({ tracked: num, 'open?': num }),
   'settled?': list(obj({ type: str, why: str, count: num, location: nullable(str) })),
   'memorySamples?': list(obj({ t: num, heapUsed: num, rss: num, 'gc?': bool })),
   'heapLeaks?': heapLeaks,

@@ -63,6 +63,8 @@ export interface ProcessReport {
   testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
+  /** The fds profile's cross-check: descriptors it attributes, and all the process had open (/proc/self/fd, Linux, main thread only). */
+  fdCounts?: { tracked: number; open?: number };
   /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
   settled?: Array<{ type: string; why: 'closing' | 'collected'; count: number; location: string | null }>;
   /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */

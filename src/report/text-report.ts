@@ -67,6 +67,10 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.name === 'heap'));
   if (memory) lines.push(memory);
   if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));
+  const fds = proc.fdCounts;
+  if (fds?.open !== undefined && fds.tracked > 0) {
+    lines.push(c.dim(`cross-check: fds: ${fds.tracked} attributed by the fds profile, ${fds.open} open per /proc/self/fd (${Math.max(0, fds.open - fds.tracked)} not attributed: stdio, sockets, pipes, Node's and leakprof's own)`));
+  }
   for (const x of proc.crossCheck) {
     lines.push(c.dim(`cross-check: ${x.type}: ${x.collector} tracked ref'd, process.getActiveResourcesInfo() reports ${x.node} ${x.nodeName}`));
   }
@@ -176,7 +180,7 @@ function waitingOnLines(on: NonNullable<GroupReport['waitingOn']>, opts: TextOpt
 
 /** Details shared by every entry of the group, or the first few values when they differ. */
 function summarizeDetails(group: GroupReport): string | undefined {
-  const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback'];
+  const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback', 'path'];
   const parts: string[] = [];
   for (const key of keys) {
     const values = [...new Set(group.entries.map((e) => e.details?.[key]).filter((v) => v !== undefined).map(String))];

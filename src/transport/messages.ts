@@ -168,6 +168,8 @@ export interface SnapshotMessage {
   settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
   /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
   memorySamples?: WireMemorySample[];
+  /** The fds profile's cross-check: descriptors it attributes, and (Linux, main thread) all the process has open per /proc/self/fd. */
+  fdCounts?: { tracked: number; open?: number };
   /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
@@ -211,6 +213,8 @@ export interface CollectorConfig {
   promiseBudget: number;
   /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
   listeners: boolean;
+  /** Track file descriptors opened through node:fs (open/openSync, streams, fs.promises.open): the `fds` profile. */
+  fds: boolean;
   /** A (target, event) pair is watched once it holds more listeners than this. */
   listenerThreshold: number;
   /**
@@ -240,6 +244,7 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   promises: false,
   promiseBudget: 20000,
   listeners: false,
+  fds: true,
   listenerThreshold: 10,
   gc: false,
   heap: false,
