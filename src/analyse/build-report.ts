@@ -3,7 +3,7 @@ import { UNOPENED, type SnapshotMessage, type WireFrame, type WireSample } from 
 import type { ProcessSpool } from '../transport/spool-reader.js';
 import { newestSnapshot } from '../transport/spool-reader.js';
 import type { CrossCheck, GroupReport, ProcessReport, ProfileReport, TypeSummary } from '../report/schema.js';
-import { toFrameReports, toolOwner, topUserFrame } from './frames.js';
+import { displayPath, toFrameReports, toolOwner, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
 import { testFromSource } from './test-from-source.js';
@@ -26,7 +26,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   const snap = options.snapshot ?? newestSnapshot(spool);
   const hello = spool.hello?.process;
   if (!snap && !hello) return undefined;
-  const blocked = options.blocked?.has(spool.pid) ?? false;
+  // A thread answers for itself: its process's not answering says nothing of it.
+  const blocked = spool.threadId === undefined && (options.blocked?.has(spool.pid) ?? false);
   const notes: string[] = [];
   if (blocked) {
     const ago = snap ? formatDuration((options.now ?? Date.now()) - snap.time) : 'n/a';
@@ -61,8 +62,10 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     return out;
   });
 
+  const thread = hello?.thread;
   const report: ProcessReport = {
     pid: spool.pid,
+    ...(spool.threadId !== undefined ? { thread: { id: spool.threadId, file: thread?.file ? displayPath(thread.file, options.cwd) : '', status: 'unknown' as const } } : {}),
     ppid: hello?.ppid ?? 0,
     argv: hello?.argv ?? [],
     execArgv: hello?.execArgv ?? [],
@@ -78,7 +81,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     memory: snap?.memory ?? { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
     profiles,
     summary: snap ? summarize(snap, profiles) : [],
-    crossCheck: snap ? crossCheck(snap, profiles) : [],
+    // A worker's parentPort is made before its collector starts: Node counts it, the collector cannot.
+    crossCheck: snap ? crossCheck(snap, profiles).filter((x) => spool.threadId === undefined || x.type !== 'MESSAGEPORT' || x.node - x.collector !== 1) : [],
   };
   if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
   if (snap?.settled && snap.settled.length > 0) {

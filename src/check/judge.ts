@@ -22,6 +22,8 @@ export const EXIT_HANG = 124;
 export interface Counted {
   kind: string;
   pid: number;
+  /** Set when the group is a worker thread's (threads: judged like processes). */
+  thread?: number;
   group: GroupReport;
   count: number;
 }
@@ -50,6 +52,8 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
       excluded.push({ kind: 'handles', pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
     }
     const workers = workerLocations(proc);
+    // threads: a thread that had ended before its process, or whose Worker was unref'd, is not judged (--strict judges the latter).
+    const threadOff = threadNotJudged(proc, policy.strict);
     for (const profile of proc.profiles) {
       for (const group of profile.groups) {
         const exclude = (why: Exclusion['why'], reason: string, count = group.count): void => {
@@ -58,6 +62,10 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           if (at) entry.location = at;
           excluded.push(entry);
         };
+        if (threadOff) {
+          exclude(threadOff.why, threadOff.reason);
+          continue;
+        }
         if (group.internal) {
           exclude('internal', "Node's own (no frame of the workload's code)");
           continue;
@@ -108,7 +116,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           count -= known;
           if (count === 0) continue;
         }
-        counted.push({ kind: profile.name, pid: proc.pid, group, count });
+        counted.push({ kind: profile.name, pid: proc.pid, group, count, ...(proc.thread ? { thread: proc.thread.id } : {}) });
       }
     }
   }
@@ -176,6 +184,14 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
   if (profile === 'async' && exited && proc.snapshot.exitHow === 'exit-call') {
     return { why: 'exited', reason: 'pending when the process ended itself (process.exit()): the code waiting on it stopped with the process, it was not parked' };
   }
+  return undefined;
+}
+
+/** threads: what is not judged in a worker thread's section, and why (analyse/threads.ts says how each stood). */
+function threadNotJudged(proc: ProcessReport, strict: boolean): { why: Exclusion['why']; reason: string } | undefined {
+  const status = proc.thread?.status;
+  if (status === 'ended') return { why: 'exited', reason: `thread ${proc.thread!.id} had ended before its process (exited or terminated): what it held went with it` };
+  if (status === 'unref' && !strict) return { why: 'unref', reason: `thread ${proc.thread!.id}'s Worker was unref'd: it does not keep the process alive (--strict counts it)` };
   return undefined;
 }
 
@@ -298,7 +314,10 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
     where = `created in ${at.frame.file}:${at.frame.line}, a library (no frame of your code; --ignore '${g.type}@${libraryGlob(at.frame.file)}' if it is the library's own)`;
   }
   const pids = [...perPid.keys()];
-  const pid = pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '';
+  const threads = [...new Set(same.flatMap((x) => (x.thread === undefined ? [] : [x.thread])))].sort((a, b) => a - b);
+  const pid =
+    (pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '') +
+    (threads.length > 1 ? ` (in threads ${listOf(threads)})` : threads.length === 1 ? ` (in thread ${threads[0]})` : '');
   const intest = test ? ` (in test ${JSON.stringify(test)})` : '';
   const action = actionOf(g.hint);
   const approx = same.some((x) => estimated(x.group)) ? '≈' : '';
@@ -316,6 +335,7 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
     state: g.state,
   };
   if (pids.length > 1) violation.pids = pids;
+  if (threads.length > 0) violation.threads = threads;
   if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
   if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;

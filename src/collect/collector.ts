@@ -6,6 +6,7 @@
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { getHeapStatistics } from 'node:v8';
+import { readlinkSync } from 'node:fs';
 import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { exitHow } from './exit-how.js';
@@ -25,6 +26,7 @@ import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
+import { isMainThread, threadId } from 'node:worker_threads';
 
 interface EarlyResources {
   take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
@@ -104,7 +106,8 @@ export class Collector {
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}): SnapshotMessage {
     this.ctx.seq++;
     const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
-    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }));
+    const thread = isMainThread ? {} : { threadId };
+    return asOwn(() => buildSnapshot(this.ctx, reason, { ...thread, memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }));
   }
 
   /**
@@ -136,6 +139,16 @@ export class Collector {
   }
 }
 
+/** The OS thread this worker runs on (Linux), so leakprof can tell a running thread from an ended one. */
+function osThread(): { tid?: number } {
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    return Number.isInteger(tid) && tid > 0 ? { tid } : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * What "out of memory" is measured against: the old generation's limit when the process was
  * given one (`--max-old-space-size`; V8's heap_size_limit adds the young generation, 98 MB for
@@ -156,8 +169,12 @@ function heapLimit(): number {
  * terminal, SIGKILL, out of memory) is reported from its last heartbeat, marked as such.
  */
 export function attachToSpool(config: CollectorConfig): Collector {
+  // A worker thread is reported as its own section: the same collector, files of its own. It
+  // has no heap checkpoints (a process's), gets no signal, and its 'exit' never comes when it
+  // is terminated or its process ends: its heartbeat writes at every poll that saw a change.
+  if (!isMainThread) config = { ...config, heap: false, heapSnapshots: [], heartbeatMs: Math.min(config.heartbeatMs, REQUEST_POLL_MS) };
   const collector = new Collector(config);
-  const writer = new SpoolWriter(config.spool, process.pid);
+  const writer = new SpoolWriter(config.spool, process.pid, isMainThread ? undefined : threadId);
   writer.append({
     kind: 'hello',
     v: WIRE_VERSION,
@@ -171,6 +188,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       nodeVersion: process.version,
       startedAt: Date.now(),
       heapLimit: heapLimit(),
+      ...(isMainThread ? {} : { thread: { id: threadId, file: process.argv[1] ?? '', ...osThread() } }),
     },
   });
 
@@ -185,7 +203,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     collector.heapCheckpoints?.final('exit');
   });
 
-  if (isRunnerWorker()) {
+  if (isMainThread && isRunnerWorker()) {
     asOwn(() => {
       // Its runner's SIGTERM (runners/index.ts): the last snapshot, then the default action, as if no one had listened.
       const onTerm = (): void => {
@@ -222,6 +240,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
         if (request.final) collector.heapCheckpoints?.final(request.final);
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
         writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }));
+        // The answer holds this state: no heartbeat needs to write it again (a newer heartbeat would stand in for the answer).
+        seen = collector.changes;
         return;
       }
       const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;

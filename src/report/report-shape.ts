@@ -125,6 +125,7 @@ const heapLeaks = obj({
 
 const processReport = obj({
   pid: num,
+  'thread?': obj({ id: num, file: str, status: oneOf('running', 'unref', 'ended', 'unknown'), 'parent?': num }),
   ppid: num,
   argv: list(str),
   execArgv: list(str),
@@ -152,6 +153,7 @@ const verdict = obj({
     obj({
       kind: str,
       pid: num,
+      'threads?': list(num),
       message: str,
       count: num,
       'type?': str,

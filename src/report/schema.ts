@@ -39,6 +39,8 @@ export interface Outcome {
 
 export interface ProcessReport {
   pid: number;
+  /** Set when this section is a worker thread of process `pid`, not the process (analyse/threads.ts). */
+  thread?: ThreadInfo;
   ppid: number;
   argv: string[];
   execArgv: string[];
@@ -71,6 +73,22 @@ export interface ProcessReport {
   memorySamples?: WireMemorySample[];
   /** With --heap: the three-snapshot leak set of this process (absent when fewer than three heap snapshots were taken). */
   heapLeaks?: HeapLeakReport;
+}
+
+/** A worker thread's section: which thread, what it runs, and how it stood at the end. */
+export interface ThreadInfo {
+  /** Node's threadId (the WORKER handle's in its parent thread). */
+  id: number;
+  /** The worker's script, relative to the working directory; '' when eval'd. */
+  file: string;
+  /**
+   * How it stood when its process's last snapshot was taken, read off its Worker in its parent
+   * thread: 'running' (the Worker still alive, ref'd), 'unref' (alive, unref'd by its parent),
+   * 'ended' (the Worker gone: it exited or was terminated), 'unknown' (no parent snapshot says).
+   */
+  status: 'running' | 'unref' | 'ended' | 'unknown';
+  /** The thread that made its Worker (0: the main thread). */
+  parent?: number;
 }
 
 /**
@@ -260,6 +278,8 @@ export interface Violation {
   pid: number;
   /** Every process it was seen in, when more than one: one leak made alike in many processes is one violation. */
   pids?: number[];
+  /** The worker threads it was seen in (Node's threadIds), when it was made inside threads. */
+  threads?: number[];
   /** The one line a person can act on. */
   message: string;
   count: number;

@@ -60,7 +60,9 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   const c = opts.colors;
   const lines: string[] = [];
   const cmd = proc.argv.slice(1).join(' ') || proc.execArgv?.join(' ') || '(unknown command)';
-  lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
+  const title = proc.thread ? `== pid ${proc.pid} ${threadTitle(proc.thread)}` : `== pid ${proc.pid}: node ${cmd}`;
+  const status = proc.thread && proc.thread.status !== 'unknown' ? `, ${THREAD_STATUS[proc.thread.status]}` : '';
+  lines.push(c.bold(title) + c.dim(` (snapshot ${snapshotWhen(proc)}${status})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
   if (proc.heapLeaks) lines.push(renderHeapLeaks(proc.heapLeaks, c));
@@ -76,6 +78,18 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** `thread 4: worker fixtures/pool/worker.mjs`. */
+export function threadTitle(thread: NonNullable<ProcessReport['thread']>): string {
+  return `thread ${thread.id}: worker ${thread.file || '(eval)'}`;
+}
+
+/** How a thread stood at its process's last snapshot (analyse/threads.ts). */
+const THREAD_STATUS: Record<Exclude<NonNullable<ProcessReport['thread']>['status'], 'unknown'>, string> = {
+  running: 'still running at the end',
+  unref: 'still running at the end, its Worker unref\'d',
+  ended: 'ended before its process',
+};
 
 function snapshotWhen(proc: ProcessReport): string {
   const at = `after ${formatDuration(proc.snapshot.uptimeMs)}`;

@@ -4,7 +4,7 @@
  * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { REPORT_SCHEMA, type Outcome, type ProcessReport, type Report } from '..
 import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
-import { newestSnapshot, readSpool, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
+import { newestSnapshot, readSpool, readThreadSpools, spoolPids, type ProcessSpool } from '../transport/spool-reader.js';
+import { linkThreads } from '../analyse/threads.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
@@ -154,7 +155,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
     outcome,
-    processes: collectProcesses(readSpool(spool), cwd, late),
+    processes: collectProcesses(readSpool(spool), readThreadSpools(spool), cwd, late),
   });
 
   if (options.everyMs && options.everyMs > 0) {
@@ -300,6 +301,15 @@ function markPartial(report: Report, spools: Map<number, ProcessSpool>, exit: { 
   for (const proc of report.processes) {
     if (proc.snapshot.reason !== 'heartbeat' && proc.snapshot.reason !== 'none') continue;
     if (isRunning(proc.pid) && !proc.blocked) continue;
+    if (proc.thread) {
+      // A terminated worker, or one its process's end took with it, writes no last snapshot: that is how threads end.
+      proc.notes.push(
+        proc.snapshot.reason === 'heartbeat'
+          ? `this is the thread's last heartbeat, from ${formatDuration(proc.snapshot.uptimeMs)} after its process started (a thread ended by terminate() or by its process's end writes no last snapshot)`
+          : 'the thread ended before it sent any snapshot',
+      );
+      continue;
+    }
     proc.partial = true;
     const spool = spools.get(proc.pid);
     const limit = spool?.hello?.process.heapLimit;
@@ -339,13 +349,13 @@ function removeHeapSnapshots(spools: Map<number, ProcessSpool>, kept: boolean): 
   for (const spool of spools.values()) for (const s of spool.heapSnapshots) rmSync(s.file, { force: true });
 }
 
-function collectProcesses(spools: Map<number, ProcessSpool>, cwd: string, blocked: Set<number>): ProcessReport[] {
+function collectProcesses(spools: Map<number, ProcessSpool>, threads: ProcessSpool[], cwd: string, blocked: Set<number>): ProcessReport[] {
   const out: ProcessReport[] = [];
-  for (const spool of [...spools.values()].sort((a, b) => (a.hello?.process.startedAt ?? 0) - (b.hello?.process.startedAt ?? 0))) {
+  for (const spool of [...spools.values(), ...threads].sort((a, b) => (a.hello?.process.startedAt ?? 0) - (b.hello?.process.startedAt ?? 0))) {
     const report = buildProcessReport(spool, { cwd, blocked });
     if (report) out.push(report);
   }
-  return out;
+  return linkThreads(out);
 }
 
 /**
@@ -438,6 +448,8 @@ class Supervisor {
     const request = (async () => {
       const before = new Map<number, number>();
       for (const spool of readSpool(this.spool).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
+      const threadsBefore = new Map<string, number>();
+      for (const spool of readThreadSpools(this.spool)) threadsBefore.set(`${spool.pid}.${spool.threadId}`, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
       const waiting = new Set(pids);
       if (pids.length === 0) return { blocked: waiting };
@@ -479,10 +491,31 @@ class Supervisor {
           }
         }
       }
+      await this.threadAnswers(threadsBefore, start + this.pollMs * 2 + REQUEST_WAIT_MS);
       return { blocked };
     })();
     this.pendingRequest = request;
     return request;
+  }
+
+  /**
+   * Worker threads poll for requests on timers of their own: their answers may come a poll after
+   * their process's. Waited for until `until` (a bound, never a verdict: a busy thread is reported
+   * from its last heartbeat), so a thread's last state is in before its process is ended.
+   */
+  private async threadAnswers(before: Map<string, number>, until: number): Promise<void> {
+    for (;;) {
+      const pending = readThreadSpools(this.spool).filter((spool) => {
+        if (!spool.hello || spool.snapshots.some((s) => s.reason === 'exit') || !isRunning(spool.pid)) return false;
+        // Ended (terminated, or exited with no 'exit' event): its OS thread is gone. Without /proc it is waited for.
+        const tid = spool.hello.process.thread?.tid;
+        if (tid !== undefined && !existsSync(`/proc/${spool.pid}/task/${tid}`)) return false;
+        const seq = before.get(`${spool.pid}.${spool.threadId}`) ?? 0;
+        return !spool.snapshots.some((s) => s.seq > seq && s.reason !== 'heartbeat');
+      });
+      if (pending.length === 0 || performance.now() >= until) return;
+      await delay(50);
+    }
   }
 
   signalAll(signal: NodeJS.Signals): void {

@@ -114,6 +114,17 @@ export interface WireProcessInfo {
   startedAt: number;
   /** The heap's limit (bytes): the old generation's when --max-old-space-size was given, else V8's heap_size_limit. */
   heapLimit?: number;
+  /** Set in a worker thread: its collector speaks for the thread, not the process (pid is the process's). */
+  thread?: WireThread;
+}
+
+/** A worker thread of a process: Node's threadId (the WORKER handle's in its parent thread) and the script it runs. */
+export interface WireThread {
+  id: number;
+  /** The worker's script (its process.argv[1]), or '' for an eval'd one. */
+  file: string;
+  /** The OS thread it runs on (Linux, /proc/thread-self): while /proc/<pid>/task/<tid> exists, it runs. */
+  tid?: number;
 }
 
 /**
@@ -137,6 +148,8 @@ export interface SnapshotMessage {
   kind: 'snapshot';
   v: number;
   pid: number;
+  /** Set in a worker thread: Node's threadId. */
+  threadId?: number;
   seq: number;
   reason: SnapshotReason;
   /** For reason 'exit': the exit code the process is leaving with. For 'signal': the signal name. */

@@ -5,6 +5,8 @@ import type { HeapSnapshotMessage, HelloMessage, SnapshotMessage } from './messa
 
 export interface ProcessSpool {
   pid: number;
+  /** A worker thread's own files (`<pid>.t<threadId>.*`): Node's threadId. */
+  threadId?: number;
   hello: HelloMessage | undefined;
   /** Every snapshot appended, oldest first. */
   snapshots: SnapshotMessage[];
@@ -16,28 +18,48 @@ export interface ProcessSpool {
   corruptLines: number;
 }
 
+/** Every process's files, by pid (worker threads' files are read by readThreadSpools). */
 export function readSpool(spool: string): Map<number, ProcessSpool> {
   const out = new Map<number, ProcessSpool>();
+  readFiles(spool, /^(\d+)\.(ndjson|latest\.json)$/, (match) => {
+    const pid = Number(match[1]);
+    let entry = out.get(pid);
+    if (!entry) out.set(pid, (entry = emptySpool(pid)));
+    return entry;
+  });
+  return out;
+}
+
+/** Every worker thread's files (`<pid>.t<threadId>.*`), each thread its own entry. */
+export function readThreadSpools(spool: string): ProcessSpool[] {
+  const out = new Map<string, ProcessSpool>();
+  readFiles(spool, /^(\d+)\.t(\d+)\.(ndjson|latest\.json)$/, (match) => {
+    const key = `${match[1]}.${match[2]}`;
+    let entry = out.get(key);
+    if (!entry) out.set(key, (entry = { ...emptySpool(Number(match[1])), threadId: Number(match[2]) }));
+    return entry;
+  });
+  return [...out.values()];
+}
+
+function emptySpool(pid: number): ProcessSpool {
+  return { pid, hello: undefined, snapshots: [], heapSnapshots: [], latest: undefined, corruptLines: 0 };
+}
+
+/** Reads the files whose names match `pattern` (its last group: `ndjson` or `latest.json`) into the entry `entryOf` gives. */
+function readFiles(spool: string, pattern: RegExp, entryOf: (match: RegExpExecArray) => ProcessSpool): void {
   let names: string[];
   try {
     names = readdirSync(spool);
   } catch {
-    return out;
+    return;
   }
-  const get = (pid: number): ProcessSpool => {
-    let entry = out.get(pid);
-    if (!entry) {
-      entry = { pid, hello: undefined, snapshots: [], heapSnapshots: [], latest: undefined, corruptLines: 0 };
-      out.set(pid, entry);
-    }
-    return entry;
-  };
   for (const name of names) {
-    const match = /^(\d+)\.(ndjson|latest\.json)$/.exec(name);
+    const match = pattern.exec(name);
     if (!match) continue;
-    const entry = get(Number(match[1]));
+    const entry = entryOf(match);
     const text = safeRead(join(spool, name));
-    if (match[2] === 'ndjson') {
+    if (match[match.length - 1] === 'ndjson') {
       for (const line of text.split('\n')) {
         if (!line) continue;
         try {
@@ -57,7 +79,6 @@ export function readSpool(spool: string): Map<number, ProcessSpool> {
       }
     }
   }
-  return out;
 }
 
 /** The snapshot a report should use: the final one if the process wrote it, else the newest of any kind. */
