@@ -2,6 +2,9 @@
 // is inside it (the line in the worker's file), and a Worker says what keeps it alive inside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { markerLine, UNTIL_IDLE, leakprofCli } from './helpers/leakprof.js';
 import { checkJson } from './helpers/check.js';
 
@@ -49,4 +52,32 @@ test('clean twins: workers that stop by themselves (interval unref\'d by design)
   assert.equal(terminated.code, 0, JSON.stringify(terminated.verdict.violations));
   // A terminated thread is reported as ended, never judged.
   for (const t of terminated.report.processes.filter((p) => p.thread)) assert.equal(t.thread.status, 'ended');
+});
+
+test("vitest's threads pool: a leak inside a test thread is named with its test and line; the clean file passes", async () => {
+  const S = 'fixtures/suites/vitest';
+  // vitest prints to stdout: the report goes to a file.
+  const vitest = async (file) => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakprof-threads-'));
+    try {
+      const out = join(dir, 'report.json');
+      const args = ['check', '--idle', '12s', '--timeout', '120s', '-o', out, '--', 'node_modules/.bin/vitest', 'run', '-c', `${S}/vitest.config.mjs`, '--pool', 'threads', `${S}/${file}`];
+      const result = await leakprofCli(args);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      return { ...result, report, verdict: report.verdict };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const leaky = await vitest('leaky.test.mjs');
+  assert.equal(leaky.code, 1, leaky.stderr);
+  assert.equal(leaky.verdict.violations.length, 1, JSON.stringify(leaky.verdict.violations));
+  const [v] = leaky.verdict.violations;
+  assert.equal(`${v.location.file}:${v.location.line}`, `${S}/leaky.test.mjs:${markerLine(`${S}/leaky.test.mjs`, 'LEAK')}`);
+  assert.equal(v.test, 'server > reconnects');
+  assert.equal(v.threads?.length, 1);
+  // Its runner terminated the thread once its tests ran: its last snapshot was asked for first.
+  const thread = leaky.report.processes.find((p) => p.thread && p.thread.id === v.threads[0]);
+  assert.equal(thread.snapshot.signal, 'terminate()');
+  assert.equal((await vitest('clean.test.mjs')).code, 0);
 });

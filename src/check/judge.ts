@@ -190,7 +190,8 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
 /** threads: what is not judged in a worker thread's section, and why (analyse/threads.ts says how each stood). */
 function threadNotJudged(proc: ProcessReport, strict: boolean): { why: Exclusion['why']; reason: string } | undefined {
   const status = proc.thread?.status;
-  if (status === 'ended') return { why: 'exited', reason: `thread ${proc.thread!.id} had ended before its process (exited or terminated): what it held went with it` };
+  // A test runner's thread (vitest's threads pool) is ended by its runner once its tests ran: judged like a runner's process at its SIGTERM.
+  if (status === 'ended' && proc.testRunner === undefined) return { why: 'exited', reason: `thread ${proc.thread!.id} had ended before its process (exited or terminated): what it held went with it` };
   if (status === 'unref' && !strict) return { why: 'unref', reason: `thread ${proc.thread!.id}'s Worker was unref'd: it does not keep the process alive (--strict counts it)` };
   return undefined;
 }
@@ -201,11 +202,15 @@ function threadNotJudged(proc: ProcessReport, strict: boolean): { why: Exclusion
  * one, whatever the worker still had open. What kept it alive is not the question there.
  */
 function endedByItself(proc: ProcessReport): boolean {
-  return proc.snapshot.reason === 'exit' || (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM');
+  return (
+    proc.snapshot.reason === 'exit' ||
+    (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM') ||
+    (proc.testRunner !== undefined && proc.thread?.status === 'ended')
+  );
 }
 
 function exitedHow(proc: ProcessReport): string {
-  if (proc.snapshot.reason === 'signal') return `was ended by its test runner (${proc.testRunner}) once its tests ran`;
+  if (proc.snapshot.reason === 'signal' || proc.thread?.status === 'ended') return `was ended by its test runner (${proc.testRunner}) once its tests ran`;
   switch (proc.snapshot.exitHow) {
     case 'exit-call':
       return 'called process.exit()';

@@ -27,6 +27,7 @@ import { HeapCheckpoints } from './heap-checkpoints.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { answerThreadEnd, askBeforeTerminate } from './thread-ends.js';
 
 interface EarlyResources {
   take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
@@ -202,6 +203,10 @@ export function attachToSpool(config: CollectorConfig): Collector {
     // After the report's data is safe: the last heap snapshot can take a while.
     collector.heapCheckpoints?.final('exit');
   });
+
+  // Threads: a terminated worker writes its last snapshot when its parent's terminate() asks (thread-ends.ts).
+  answerThreadEnd(() => writer.append(collector.signalSnapshot('terminate()')));
+  askBeforeTerminate();
 
   if (isMainThread && isRunnerWorker()) {
     asOwn(() => {
