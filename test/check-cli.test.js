@@ -76,7 +76,7 @@ describe('leakprof check', { concurrency: true }, () => {
     assert.equal((await check(['--fail-on', 'handles', MIXED])).code, 1);
     const bad = await check(['--fail-on', 'sockets', MIXED]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--fail-on: unknown kind "sockets" \(use handles, async, listeners, heap\)/);
+    assert.match(bad.stderr, /--fail-on: unknown kind "sockets" \(use handles, async, listeners, fds, heap\)/);
   });
 
   test('--ignore by type and by Type@glob; an empty rule is a usage error', async () => {

@@ -42,7 +42,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   for (const note of snap?.notes ?? []) notes.push(note);
   if (snap && snap.droppedEntries > 0) notes.push(`${snap.droppedEntries} entries beyond --max-entries were counted but not listed one by one`);
 
-  const series = snap ? seriesUpTo(spool.snapshots, snap).map((s) => ({ time: s.time, counts: countsOf(s) })) : [];
+  const snaps = snap ? seriesUpTo(spool.snapshots, snap) : [];
+  const series = snaps.map((s) => ({ time: s.time, counts: countsOf(s) }));
   const profiles: ProfileReport[] = (snap?.profiles ?? []).map((profile) => {
     const groups = new Map<string, GroupReport>();
     for (const sample of profile.samples) {
@@ -52,8 +53,10 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
       if (same) mergeInto(same, group);
       else {
         const key = `${profile.name}\u0001${signature}`;
-        const growth = growthOf(series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 })));
+        const counts = series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 }));
+        const growth = growthOf(counts);
         if (growth) group.growth = growth;
+        if (counts.length > 1) group.peak = Math.max(...counts.map((c) => c.count));
         groups.set(signature, group);
       }
     }
@@ -92,6 +95,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     });
   }
   if (snap?.fdCounts) report.fdCounts = snap.fdCounts;
+  const grew = grewAndWent(snaps, series, options.cwd);
+  if (grew.length > 0) report.grew = grew;
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.exitHow !== undefined) report.snapshot.exitHow = snap.exitHow;
@@ -154,6 +159,40 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     if (test !== undefined) group.test = test;
   }
   return group;
+}
+
+/**
+ * Groups that rose through the run and were gone, or fewer, at the end (released at shutdown):
+ * judged on the series up to their peak, by the same test as growth at the end (rising in most
+ * intervals, falling in few). Each is built as it stood at its peak; a bounded pool never rises.
+ */
+function grewAndWent(snaps: SnapshotMessage[], series: Array<{ time: number; counts: Map<string, number> }>, cwd: string): Array<{ profile: string; group: GroupReport }> {
+  if (series.length < 3) return [];
+  const last = series[series.length - 1]!.counts;
+  const keys = new Set(series.flatMap((s) => [...s.counts.keys()]));
+  const out: Array<{ profile: string; group: GroupReport }> = [];
+  for (const key of keys) {
+    const counts = series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 }));
+    let at = 0;
+    for (let i = 1; i < counts.length; i++) if (counts[i]!.count > counts[at]!.count) at = i;
+    const peak = counts[at]!.count;
+    // Still at its peak at the end: the group at the end carries its growth.
+    if ((last.get(key) ?? 0) >= peak) continue;
+    const growth = growthOf(counts.slice(0, at + 1));
+    if (!growth) continue;
+    const [profileName] = key.split('\u0001');
+    const snapAt = snaps[at]!;
+    const profile = snapAt.profiles.find((p) => p.name === profileName);
+    const samples = (profile?.samples ?? []).filter((sample) => `${profileName}\u0001${sampleSignature(sample, snapAt.stacks)}` === key);
+    if (samples.length === 0) continue;
+    const group = buildGroup(samples[0]!, snapAt.stacks, cwd, profileName!);
+    for (const other of samples.slice(1)) mergeInto(group, buildGroup(other, snapAt.stacks, cwd, profileName!));
+    group.growth = growth;
+    group.peak = peak;
+    group.entries = group.entries.slice(0, 10);
+    out.push({ profile: profileName!, group });
+  }
+  return out;
 }
 
 /** Two samples that read the same in a report (they differ only in Node's or a library's frames) become one group. */

@@ -140,6 +140,17 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
     shown.push(same[0]!);
   }
 
+  // growth: what kept growing while the run went on, even if released by the end (--every).
+  for (const proc of processes) {
+    if (threadNotJudged(proc, policy.strict)) continue;
+    for (const { profile, group } of proc.grew ?? []) {
+      if (group.internal || group.benign || group.tool !== undefined || !policy.failOn.has(profile)) continue;
+      if (ignoredBy(group, policy.ignore)) continue;
+      if (profile !== 'handles' ? DONE_STATES.has(group.state) : group.state === UNOPENED || group.state === 'pending') continue;
+      violations.push(growthViolation(proc, profile, group, processes.length > 1));
+    }
+  }
+
   if (policy.maxHeapGrowth !== null) {
     for (const proc of processes) {
       const heap = heapGrowth(proc);
@@ -185,6 +196,34 @@ function reportedOnly(proc: ProcessReport, profile: string, group: GroupReport):
     return { why: 'exited', reason: 'pending when the process ended itself (process.exit()): the code waiting on it stopped with the process, it was not parked' };
   }
   return undefined;
+}
+
+/** `leak (growing): Timeout 60000ms ref at src/throttle.mjs:15, +4,000/s for 3s, peak 12,000 live — …` */
+function growthViolation(proc: ProcessReport, profile: string, group: GroupReport, withPid: boolean): Violation {
+  const g = group.growth!;
+  const at = locate(group);
+  const test = testOf(group);
+  const rate = g.perSecond >= 10 ? Math.round(g.perSecond).toLocaleString('en-US') : g.perSecond.toFixed(1);
+  const peak = group.peak ?? g.to;
+  const where = at ? ` at ${at.frame.file}:${at.frame.line}` : '';
+  const violation: Violation = {
+    kind: profile,
+    pid: proc.pid,
+    message:
+      `leak (growing): ${group.label} ${group.state}${where}, +${rate}/s for ${formatDuration(g.overMs)}, peak ${peak.toLocaleString('en-US')} live` +
+      `${test ? ` (in test ${JSON.stringify(test)})` : ''}${withPid ? ` [pid ${proc.pid}]` : ''}${proc.thread ? ` (in thread ${proc.thread.id})` : ''}` +
+      ` — released only at shutdown: ${actionOf(group.hint)}`,
+    count: peak,
+    type: group.type,
+    label: group.label,
+    state: group.state,
+    growing: true,
+  };
+  if (proc.thread) violation.threads = [proc.thread.id];
+  if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
+  if (test) violation.test = test;
+  if (group.hint) violation.hint = group.hint;
+  return violation;
 }
 
 /** threads: what is not judged in a worker thread's section, and why (analyse/threads.ts says how each stood). */

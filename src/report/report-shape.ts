@@ -99,6 +99,7 @@ const group = obj({
   'createdBy?': obj({ asyncId: num, frames, top: nullable(frame) }),
   'waitingOn?': obj({ frames, top: nullable(frame) }),
   'growth?': obj({ perSecond: num, from: num, to: num, overMs: num, samples: num }),
+  'peak?': num,
   entries: list(obj({ id: num, ageMs: num, trigger: num, 'details?': scalars })),
   'test?': str,
 });
@@ -141,6 +142,7 @@ const processReport = obj({
   'testRunner?': str,
   crossCheck: list(obj({ type: str, nodeName: str, collector: num, node: num })),
   'fdCounts?': obj({ tracked: num, 'open?': num }),
+  'grew?': list(obj({ profile: str, group })),
   'settled?': list(obj({ type: str, why: str, count: num, location: nullable(str) })),
   'memorySamples?': list(obj({ t: num, heapUsed: num, rss: num, 'gc?': bool })),
   'heapLeaks?': heapLeaks,
@@ -154,6 +156,7 @@ const verdict = obj({
       kind: str,
       pid: num,
       'threads?': list(num),
+      'growing?': bool,
       message: str,
       count: num,
       'type?': str,

@@ -65,6 +65,11 @@ export interface ProcessReport {
   testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
+  /**
+   * Groups that grew during the run (--every snapshots) and were gone, or fewer, by the end: a
+   * per-request timer or agent released only at shutdown. Each group as it stood at its peak.
+   */
+  grew?: Array<{ profile: string; group: GroupReport }>;
   /** The fds profile's cross-check: descriptors it attributes, and all the process had open (/proc/self/fd, Linux, main thread only). */
   fdCounts?: { tracked: number; open?: number };
   /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
@@ -206,6 +211,8 @@ export interface GroupReport {
   waitingOn?: { frames: FrameReport[]; top: FrameReport | null };
   /** Set when the group's count kept rising across the snapshots of --every. */
   growth?: GroupGrowth;
+  /** With snapshots during the run (--every): the most of this group alive at once, in any snapshot. */
+  peak?: number;
   entries: EntryReport[];
   /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
   test?: string;
@@ -280,6 +287,8 @@ export interface Violation {
   pids?: number[];
   /** The worker threads it was seen in (Node's threadIds), when it was made inside threads. */
   threads?: number[];
+  /** A group that kept growing during the run (--every), judged on its growth, not on what was left at the end. */
+  growing?: boolean;
   /** The one line a person can act on. */
   message: string;
   count: number;

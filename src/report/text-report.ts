@@ -69,6 +69,15 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
     if (profile.total === 0 && profile !== proc.profiles[0] && !opts.internals) continue;
     lines.push(renderProfile(profile, proc, opts));
   }
+  for (const { group } of proc.grew ?? []) {
+    if (group.internal || group.benign) continue;
+    const g = group.growth!;
+    const top = group.top ?? group.createdBy?.top ?? null;
+    lines.push(
+      c.red(`grew during the run, released by the end: ${group.label} ${group.state}${top ? ` at ${top.file}:${top.line}` : ''}, +${formatRate(g.perSecond)}/s for ${formatDuration(g.overMs)}, peak ${(group.peak ?? g.to).toLocaleString('en-US')} live`) +
+        (top && group.source ? c.dim(`\n#\t| ${group.source}`) : ''),
+    );
+  }
   if (proc.heapLeaks) lines.push(renderHeapLeaks(proc.heapLeaks, c));
   const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.name === 'heap'));
   if (memory) lines.push(memory);

@@ -61,6 +61,8 @@ export interface RunOptions {
   promiseBudget?: number;
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
+  /** Track file descriptors opened through node:fs: the fds profile (on unless false). */
+  fds?: boolean;
   /** The heap profile, and heap snapshots at these uptimes plus one at the end (the heap leak set). */
   heap?: { checkpoints: number[]; interval: number; /** Keep the snapshots here; else they go to the spool and are deleted. */ dir?: string };
   /** 'inherit' (default) leaves the workload's stdio untouched. */
@@ -120,6 +122,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,
     stackBudget: options.stackBudget ?? DEFAULT_COLLECTOR_CONFIG.stackBudget,
     maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
+    fds: options.fds ?? DEFAULT_COLLECTOR_CONFIG.fds,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
     promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
@@ -142,9 +145,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   let blocked = new Set<number>();
 
   const periodic = async (): Promise<void> => {
-    if (!options.onPeriodic) return;
+    // Without a printer (check --every) the snapshots still go to the spool: the report's growth series.
     const { blocked: late } = await supervisor.requestSnapshots(REQUEST_WAIT_MS);
-    if (supervisor.ended) return;
+    if (supervisor.ended || !options.onPeriodic) return;
     options.onPeriodic(assemble(late, { kind: 'running', exitCode: null, signal: null }));
   };
   const assemble = (late: Set<number>, outcome: Outcome): Report => ({
@@ -162,7 +165,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     const every = setInterval(() => void periodic(), options.everyMs);
     cleanups.push(() => clearInterval(every));
   }
-  const onUsr2 = (): void => void periodic();
+  const onUsr2 = (): void => {
+    if (options.onPeriodic) void periodic();
+  };
   process.on('SIGUSR2', onUsr2);
   cleanups.push(() => process.off('SIGUSR2', onUsr2));
 
