@@ -81,7 +81,7 @@ export class Collector {
       profiles.push(this.listeners);
     }
     if (config.fds) {
-      const fds = new FdTable(this.stacks);
+      const fds = new FdTable(this.stacks, config.stackMode, config.stackBudget);
       fds.start();
       this.fds = fds;
       this.stops.push(() => fds.stop());
