@@ -12,6 +12,8 @@ import type { FrameReport, GroupReport, ProcessReport, ProfileReport, Report } f
 
 export interface ReportProfile {
   pid: number;
+  /** A worker thread's profile (its section of the report): files are named `<pid>.t<thread>.<profile>`. */
+  thread?: number;
   profile: string;
   data: PprofData;
 }
@@ -57,14 +59,16 @@ export function profileToPprof(report: Report, proc: ProcessReport, profile: Pro
     timeNanos: Number.isFinite(snapshotMs) ? snapshotMs * 1e6 : 0,
     // The things were live at one instant; the process had run this long when they were counted.
     durationNanos: Math.round(proc.snapshot.uptimeMs * 1e6),
-    comments: [`leakprof: ${profile.name} profile of pid ${proc.pid} (${proc.snapshot.reason})`, `command: ${report.command.join(' ')}`, `argv: ${proc.argv.join(' ')}`],
+    comments: [`leakprof: ${profile.name} profile of pid ${proc.pid}${proc.thread ? ` thread ${proc.thread.id}` : ''} (${proc.snapshot.reason})`, `command: ${report.command.join(' ')}`, `argv: ${proc.argv.join(' ')}`],
     mainFile: proc.argv[1] ?? proc.argv[0] ?? '',
     buildId: '',
   };
 }
 
 export function reportToPprof(report: Report): ReportProfile[] {
-  return report.processes.flatMap((proc) => proc.profiles.map((p) => ({ pid: proc.pid, profile: p.name, data: profileToPprof(report, proc, p) })));
+  return report.processes.flatMap((proc) =>
+    proc.profiles.map((p) => ({ pid: proc.pid, ...(proc.thread ? { thread: proc.thread.id } : {}), profile: p.name, data: profileToPprof(report, proc, p) })),
+  );
 }
 
 /**
@@ -72,14 +76,15 @@ export function reportToPprof(report: Report): ReportProfile[] {
  * missing), else a directory with `<pid>.<profile>.pb.gz` per pair (or, for a target named
  * `x.pb.gz`, `x.<pid>.<profile>.pb.gz` beside it). Returns the files written.
  */
-export function writePprofFiles(profiles: Array<{ pid: number; profile: string; data: PprofData }>, target: string): string[] {
+export function writePprofFiles(profiles: Array<{ pid: number; thread?: number; profile: string; data: PprofData }>, target: string): string[] {
+  const owner = (p: { pid: number; thread?: number }): string => (p.thread === undefined ? String(p.pid) : `${p.pid}.t${p.thread}`);
   if (profiles.length === 0) return [];
   const named = /\.pb(\.gz)?$/.test(target);
   if (named && profiles.length > 1) {
     // Several profiles for one file name: one file each beside it, the name as their stem.
     const stem = target.replace(/\.pb(\.gz)?$/, '');
     return profiles.map((p) => {
-      const file = `${stem}.${p.pid}.${p.profile}.pb.gz`;
+      const file = `${stem}.${owner(p)}.${p.profile}.pb.gz`;
       writeFileSync(file, encodePprof(p.data));
       return file;
     });
@@ -92,7 +97,7 @@ export function writePprofFiles(profiles: Array<{ pid: number; profile: string; 
   }
   mkdirSync(target, { recursive: true });
   return profiles.map((p) => {
-    const file = join(target, `${p.pid}.${p.profile}.pb.gz`);
+    const file = join(target, `${owner(p)}.${p.profile}.pb.gz`);
     writeFileSync(file, encodePprof(p.data));
     return file;
   });
