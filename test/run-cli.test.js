@@ -144,6 +144,6 @@ describe('leakprof run on the command line', { concurrency: true }, () => {
     assert.equal(report.processes.length, 1);
     const [proc] = report.processes;
     assert.equal(proc.nodeVersion, process.version);
-    assert.deepEqual(proc.profiles.map((p) => p.name), ['handles', 'fds']);
+    assert.deepEqual(proc.profiles.map((p) => p.name), ['handles']);
   });
 });

@@ -53,6 +53,7 @@ interface StreamLike {
 
 export class FdTable implements ProfileSource {
   readonly name = 'fds';
+  readonly omitWhenEmpty = true;
   /** Raw descriptors (fs.open/openSync, and streams' opens) by number. */
   private readonly open = new Map<number, FdMark>();
   private readonly handles = new Set<{ ref: WeakRef<FileHandleLike>; mark: FdMark }>();

@@ -15,6 +15,8 @@ export interface ProfileSource {
   sample(now: number, maxEntries: number): SampleGroups;
   /** Adds this source's own bookkeeping to the message. */
   annotate?(message: SnapshotMessage): void;
+  /** On by default (not asked for): left out of a snapshot while it has nothing, so reports and pprof files stay as without it. */
+  omitWhenEmpty?: boolean;
 }
 
 export interface SnapshotContext {
@@ -36,7 +38,9 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
     const groups = source.sample(now, ctx.maxEntries);
-    profiles.push(groups.profile(source.name));
+    const profile = groups.profile(source.name);
+    if (source.omitWhenEmpty && profile.total === 0) continue;
+    profiles.push(profile);
     dropped += groups.dropped;
   }
   const memory = memoryNow();

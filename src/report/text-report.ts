@@ -64,11 +64,7 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   const status = proc.thread && proc.thread.status !== 'unknown' ? `, ${THREAD_STATUS[proc.thread.status]}` : '';
   lines.push(c.bold(title) + c.dim(` (snapshot ${snapshotWhen(proc)}${status})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
-  for (const profile of proc.profiles) {
-    // An empty profile beside handles (no fd left open, no promise pending) says nothing; --internals shows it.
-    if (profile.total === 0 && profile !== proc.profiles[0] && !opts.internals) continue;
-    lines.push(renderProfile(profile, proc, opts));
-  }
+  for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
   for (const { group } of proc.grew ?? []) {
     if (group.internal || group.benign) continue;
     const g = group.growth!;
