@@ -161,6 +161,9 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
   return group;
 }
 
+/** Rising intervals a group released by the end needs before its growth is called a leak. */
+const MIN_RISES = 4;
+
 /**
  * Groups that rose through the run and were gone, or fewer, at the end (released at shutdown):
  * judged on the series up to their peak, by the same test as growth at the end (rising in most
@@ -178,8 +181,10 @@ function grewAndWent(snaps: SnapshotMessage[], series: Array<{ time: number; cou
     const peak = counts[at]!.count;
     // Still at its peak at the end: the group at the end carries its growth.
     if ((last.get(key) ?? 0) >= peak) continue;
-    const growth = growthOf(counts.slice(0, at + 1));
-    if (!growth) continue;
+    const rising = counts.slice(0, at + 1);
+    const growth = growthOf(rising);
+    // A pool filling up rises once or twice and levels off (0 → 1 → 2 sockets): growth that is gone by the end must have risen at four samples at least.
+    if (!growth || rising.filter((c, i) => i > 0 && c.count > rising[i - 1]!.count).length < MIN_RISES) continue;
     const [profileName] = key.split('\u0001');
     const snapAt = snaps[at]!;
     const profile = snapAt.profiles.find((p) => p.name === profileName);

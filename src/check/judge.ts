@@ -147,7 +147,9 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
       if (group.internal || group.benign || group.tool !== undefined || !policy.failOn.has(profile)) continue;
       if (ignoredBy(group, policy.ignore)) continue;
       if (profile !== 'handles' ? DONE_STATES.has(group.state) : group.state === UNOPENED || group.state === 'pending') continue;
-      violations.push(growthViolation(proc, profile, group, processes.length > 1));
+      const violation = growthViolation(proc, profile, group, processes.length > 1);
+      // Groups that read the same (one line, two ancestors) are one leak.
+      if (!violations.some((v) => v.message === violation.message)) violations.push(violation);
     }
   }
 
