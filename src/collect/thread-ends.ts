@@ -19,6 +19,10 @@ interface Ask {
 interface Done {
   done: number;
 }
+/** A thread whose collector listens: only those are asked (an eval'd worker runs no preload, nor one whose env left leakprof out). */
+interface Up {
+  up: number;
+}
 
 /** In a worker thread: answers its parent's ask with `write` (the last snapshot), then says so. */
 export function answerThreadEnd(write: () => void): void {
@@ -32,6 +36,7 @@ export function answerThreadEnd(write: () => void): void {
       write();
       channel.postMessage({ done: threadId } satisfies Done);
     };
+    channel.postMessage({ up: threadId } satisfies Up);
   });
 }
 
@@ -39,19 +44,21 @@ export function answerThreadEnd(write: () => void): void {
 export function askBeforeTerminate(): void {
   const proto = Worker.prototype as unknown as { terminate: (this: Worker, ...args: unknown[]) => Promise<number> };
   const original = proto.terminate;
-  let channel: BroadcastChannel | undefined;
   const waiting = new Map<number, () => void>();
+  const listening = new Set<number>();
+  const channel = asOwn(() => {
+    const c = new BroadcastChannel(CHANNEL);
+    c.unref();
+    c.onmessage = (event: unknown) => {
+      const data = (event as { data?: Partial<Done & Up> }).data;
+      if (typeof data?.up === 'number') listening.add(data.up);
+      if (typeof data?.done === 'number') waiting.get(data.done)?.();
+    };
+    return c;
+  });
   const ask = (id: number): Promise<void> =>
     new Promise((resolve) => {
       asOwn(() => {
-        if (!channel) {
-          channel = new BroadcastChannel(CHANNEL);
-          channel.unref();
-          channel.onmessage = (event: unknown) => {
-            const data = (event as { data?: Done }).data;
-            if (typeof data?.done === 'number') waiting.get(data.done)?.();
-          };
-        }
         const timer = setTimeout(() => finish(), ASK_BOUND_MS);
         timer.unref();
         const finish = (): void => {
@@ -66,7 +73,8 @@ export function askBeforeTerminate(): void {
   proto.terminate = function terminate(this: Worker, ...args: unknown[]): Promise<number> {
     const id = this.threadId;
     // Already ended (threadId -1), or asked already: as Node would.
-    if (typeof id !== 'number' || id < 0 || waiting.has(id)) return original.apply(this, args);
+    if (typeof id !== 'number' || id < 0 || waiting.has(id) || !listening.has(id)) return original.apply(this, args);
+    listening.delete(id);
     return ask(id).then(() => original.apply(this, args));
   };
 }
