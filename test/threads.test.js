@@ -54,14 +54,14 @@ test('clean twins: workers that stop by themselves (interval unref\'d by design)
   for (const t of terminated.report.processes.filter((p) => p.thread)) assert.equal(t.thread.status, 'ended');
 });
 
-test("vitest's threads pool: a leak inside a test thread is named with its test and line; the clean file passes", async () => {
+for (const pool of ['threads', 'vmThreads']) test(`vitest's ${pool} pool: a leak inside a test thread is named with its test and line; the clean file passes`, async () => {
   const S = 'fixtures/suites/vitest';
   // vitest prints to stdout: the report goes to a file.
   const vitest = async (file) => {
     const dir = mkdtempSync(join(tmpdir(), 'leakprof-threads-'));
     try {
       const out = join(dir, 'report.json');
-      const args = ['check', '--idle', '12s', '--timeout', '120s', '-o', out, '--', 'node_modules/.bin/vitest', 'run', '-c', `${S}/vitest.config.mjs`, '--pool', 'threads', `${S}/${file}`];
+      const args = ['check', '--idle', '12s', '--timeout', '120s', '-o', out, '--', 'node_modules/.bin/vitest', 'run', '-c', `${S}/vitest.config.mjs`, '--pool', pool, `${S}/${file}`];
       const result = await leakprofCli(args);
       const report = JSON.parse(readFileSync(out, 'utf8'));
       return { ...result, report, verdict: report.verdict };
