@@ -40,7 +40,7 @@ test('policy: defaults, sizes and durations, bad values are one clear error', ()
   assert.deepEqual(p.limits, { handles: 0, async: 0, listeners: 0 });
   assert.equal(p.maxHeapGrowth, null);
   assert.equal(p.settleMs, 300);
-  assert.deepEqual([...p.failOn], ['handles', 'async', 'listeners', 'heap']);
+  assert.deepEqual([...p.failOn], ['handles', 'async', 'listeners', 'fds', 'heap']);
   const q = resolvePolicy({ maxHeapGrowth: '20MB', settle: '1s', failOn: 'handles, heap', maxHandles: 2 });
   assert.equal(q.maxHeapGrowth, 20 * 1024 * 1024);
   assert.equal(q.settleMs, 1000);
