@@ -3,7 +3,7 @@ import { UNOPENED, type SnapshotMessage, type WireFrame, type WireProfileDescrip
 import type { ProcessSpool } from '../transport/spool-reader.js';
 import { newestSnapshot } from '../transport/spool-reader.js';
 import type { CrossCheck, GroupReport, ProcessReport, ProfileDescriptor, ProfileReport, TypeSummary } from '../report/schema.js';
-import { toFrameReports, toolOwner, topUserFrame } from './frames.js';
+import { displayPath, toFrameReports, toolOwner, topUserFrame } from './frames.js';
 import { benignReason, hintFor, nodeNameOf, typeOfNodeName } from './resource-types.js';
 import { sourceLine } from './source-lines.js';
 import { testFromSource } from './test-from-source.js';
@@ -26,7 +26,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   const snap = options.snapshot ?? newestSnapshot(spool);
   const hello = spool.hello?.process;
   if (!snap && !hello) return undefined;
-  const blocked = options.blocked?.has(spool.pid) ?? false;
+  // A thread answers for itself: its process's not answering says nothing of it.
+  const blocked = spool.threadId === undefined && (options.blocked?.has(spool.pid) ?? false);
   const notes: string[] = [];
   if (blocked) {
     const ago = snap ? formatDuration((options.now ?? Date.now()) - snap.time) : 'n/a';
@@ -52,8 +53,10 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
       if (same) mergeInto(same, group);
       else {
         const key = `${profile.name}\u0001${signature}`;
-        const growth = growthOf(series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 })));
+        const counts = series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 }));
+        const growth = growthOf(counts);
         if (growth) group.growth = growth;
+        if (counts.length > 1) group.peak = Math.max(...counts.map((c) => c.count));
         groups.set(signature, group);
       }
     }
@@ -62,8 +65,10 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     return out;
   });
 
+  const thread = hello?.thread;
   const report: ProcessReport = {
     pid: spool.pid,
+    ...(spool.threadId !== undefined ? { thread: { id: spool.threadId, file: thread?.file ? displayPath(thread.file, options.cwd) : '', status: 'unknown' as const } } : {}),
     ppid: hello?.ppid ?? 0,
     argv: hello?.argv ?? [],
     execArgv: hello?.execArgv ?? [],
@@ -79,7 +84,8 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     memory: snap?.memory ?? { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
     profiles,
     summary: snap ? summarize(snap, profiles) : [],
-    crossCheck: snap ? crossCheck(snap, profiles) : [],
+    // A worker's parentPort is made before its collector starts: Node counts it, the collector cannot.
+    crossCheck: snap ? crossCheck(snap, profiles).filter((x) => spool.threadId === undefined || x.type !== 'MESSAGEPORT' || x.node - x.collector !== 1) : [],
   };
   if (snap?.memorySamples && snap.memorySamples.length > 0) report.memorySamples = snap.memorySamples;
   if (snap?.settled && snap.settled.length > 0) {
@@ -88,6 +94,9 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
       return { type: s.type, why: s.why, count: s.count, location: top ? `${top.file}:${top.line}` : null };
     });
   }
+  if (snap?.fdCounts) report.fdCounts = snap.fdCounts;
+  const grew = grewAndWent(series, snap ? peaksOf(spool, snap) : new Map(), options.cwd);
+  if (grew.length > 0) report.grew = grew;
   if (snap?.promiseCounts) report.promiseCounts = snap.promiseCounts;
   if (snap?.exitCode !== undefined) report.snapshot.exitCode = snap.exitCode;
   if (snap?.exitHow !== undefined) report.snapshot.exitHow = snap.exitHow;
@@ -181,6 +190,60 @@ function buildGroup(sample: WireSample, stacks: Record<string, WireFrame[]>, cwd
     if (test !== undefined) group.test = test;
   }
   return group;
+}
+
+/** Rising intervals a group released by the end needs before its growth is called a leak. */
+const MIN_RISES = 4;
+
+/**
+ * Groups that rose through the run and were gone, or fewer, at the end (released at shutdown):
+ * judged on the series up to their peak, by the same test as growth at the end (rising in most
+ * intervals, falling in few). Each is built as it stood at its peak; a bounded pool never rises.
+ */
+/** Where each group of the series peaked: the reader's (it keeps that snapshot whole), or found in a one-shot read's snapshots. */
+function peaksOf(spool: ProcessSpool, snap: SnapshotMessage): Map<string, { count: number; snapshot: SnapshotMessage }> {
+  if (spool.peaks) return spool.peaks;
+  const peaks = new Map<string, { count: number; snapshot: SnapshotMessage }>();
+  for (const s of seriesUpTo(spool.snapshots, snap)) {
+    for (const [key, count] of countsOf(s)) {
+      const peak = peaks.get(key);
+      if (peak === undefined || count > peak.count) peaks.set(key, { count, snapshot: s });
+    }
+  }
+  return peaks;
+}
+
+function grewAndWent(series: Array<{ time: number; counts: Map<string, number> }>, peaks: Map<string, { count: number; snapshot: SnapshotMessage }>, cwd: string): Array<{ profile: string; group: GroupReport }> {
+  if (series.length < 3) return [];
+  const last = series[series.length - 1]!.counts;
+  const keys = new Set(series.flatMap((s) => [...s.counts.keys()]));
+  const out: Array<{ profile: string; group: GroupReport }> = [];
+  for (const key of keys) {
+    const counts = series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 }));
+    let at = 0;
+    for (let i = 1; i < counts.length; i++) if (counts[i]!.count > counts[at]!.count) at = i;
+    const peak = counts[at]!.count;
+    // Still at its peak at the end: the group at the end carries its growth.
+    if ((last.get(key) ?? 0) >= peak) continue;
+    const rising = counts.slice(0, at + 1);
+    const growth = growthOf(rising);
+    // A pool filling up rises once or twice and levels off (0 → 1 → 2 sockets): growth that is gone by the end must have risen at four samples at least.
+    if (!growth || rising.filter((c, i) => i > 0 && c.count > rising[i - 1]!.count).length < MIN_RISES) continue;
+    const [profileName] = key.split('\u0001');
+    const snapAt = peaks.get(key)?.snapshot;
+    if (snapAt === undefined) continue;
+    const profile = snapAt.profiles.find((p) => p.name === profileName);
+    const samples = (profile?.samples ?? []).filter((sample) => `${profileName}\u0001${sampleSignature(sample, snapAt.stacks)}` === key);
+    if (samples.length === 0) continue;
+    const described = profile!.descriptor ?? fromWireV1(profileName!);
+    const group = buildGroup(samples[0]!, snapAt.stacks, cwd, described);
+    for (const other of samples.slice(1)) mergeInto(group, buildGroup(other, snapAt.stacks, cwd, described));
+    group.growth = growth;
+    group.peak = peak;
+    group.entries = group.entries.slice(0, 10);
+    out.push({ profile: profileName!, group });
+  }
+  return out;
 }
 
 /** Two samples that read the same in a report (they differ only in Node's or a library's frames) become one group. */

@@ -31,6 +31,11 @@ const TYPES: Record<string, TypeInfo> = {
   FSREQCALLBACK: { nodeName: 'FSReqCallback', hint: 'an fs request still pending: await it (or use fs/promises) before finishing' },
   FSREQPROMISE: { nodeName: 'FSReqPromise', hint: 'an fs/promises request still pending: await it before finishing' },
   FILEHANDLE: { hint: 'an fs/promises FileHandle not closed: await handle.close() (or use `await using`)' },
+  // The fds profile (collect/fd-profile.ts): descriptors opened through node:fs and never closed.
+  fd: { hint: 'a file descriptor opened with fs.open/openSync and never closed: call fs.close(fd)/fs.closeSync(fd) on every path, in a finally' },
+  ReadStream: { hint: 'a file read stream neither read to its end nor destroyed: call stream.destroy() on the path that does not pipe it (or create it only once it will be read)' },
+  WriteStream: { hint: 'a file write stream never ended or destroyed: call stream.end() (or stream.destroy() on error paths)' },
+  FileHandle: { hint: 'an fs.promises FileHandle not closed: await handle.close() in a finally (or use `await using`)' },
   GETADDRINFOREQWRAP: { nodeName: 'GetAddrInfoReqWrap', hint: 'a DNS lookup still pending' },
   TCPCONNECTWRAP: { nodeName: 'TCPConnectWrap', hint: 'a connection attempt still pending: set a connect timeout or abort it' },
   TTYWRAP: { nodeName: 'TTYWrap' },

@@ -31,6 +31,8 @@ export interface Counted {
   /** The profile the group is of. */
   profile: ProfileDescriptor;
   pid: number;
+  /** Set when the group is a worker thread's (threads: judged like processes). */
+  thread?: number;
   group: GroupReport;
   count: number;
 }
@@ -61,6 +63,8 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
       excluded.push({ kind: resources, pid: proc.pid, count: s.count, type: s.type, label: s.type, state: s.why, location: s.location, why: 'settled', reason: why });
     }
     const workers = workerLocations(proc);
+    // threads: a thread that had ended before its process, or whose Worker was unref'd, is not judged (--strict judges the latter).
+    const threadOff = threadNotJudged(proc, policy.strict);
     for (const profile of proc.profiles) {
       const d = profile.descriptor;
       // Reported, never judged (the heap profile: its growth is judged on the memory series).
@@ -72,6 +76,10 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           if (at) entry.location = at;
           excluded.push(entry);
         };
+        if (threadOff) {
+          exclude(threadOff.why, threadOff.reason);
+          continue;
+        }
         if (group.internal) {
           exclude('internal', "Node's own (no frame of the workload's code)");
           continue;
@@ -122,7 +130,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           count -= known;
           if (count === 0) continue;
         }
-        counted.push({ kind: profile.name, profile: d, pid: proc.pid, group, count });
+        counted.push({ kind: profile.name, profile: d, pid: proc.pid, group, count, ...(proc.thread ? { thread: proc.thread.id } : {}) });
       }
     }
   }
@@ -146,6 +154,20 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   for (const same of sameLeak(over)) {
     violations.push(violationFor(same, manyProcesses));
     shown.push(same[0]!);
+  }
+
+  // growth: what kept growing while the run went on, even if released by the end (--every).
+  for (const proc of processes) {
+    if (threadNotJudged(proc, policy.strict)) continue;
+    for (const { profile, group } of proc.grew ?? []) {
+      if (group.internal || group.benign || group.tool !== undefined || !failsOn(policy, profile)) continue;
+      if (ignoredBy(group, policy.ignore)) continue;
+      const holdsProcess = proc.profiles.find((p) => p.name === profile)?.descriptor.holdsProcess ?? false;
+      if (!holdsProcess ? DONE_STATES.has(group.state) : group.state === UNOPENED || group.state === 'pending') continue;
+      const violation = growthViolation(proc, profile, group, processes.length > 1);
+      // Groups that read the same (one line, two ancestors) are one leak.
+      if (!violations.some((v) => v.message === violation.message)) violations.push(violation);
+    }
   }
 
   if (policy.maxHeapGrowth !== null) {
@@ -192,13 +214,54 @@ function reportedOnly(proc: ProcessReport, profile: ProfileDescriptor, group: Gr
   return undefined;
 }
 
+/** `leak (growing): Timeout 60000ms ref at src/throttle.mjs:15, +4,000/s for 3s, peak 12,000 live — …` */
+function growthViolation(proc: ProcessReport, profile: string, group: GroupReport, withPid: boolean): Violation {
+  const g = group.growth!;
+  const at = locate(group);
+  const test = testOf(group);
+  const rate = g.perSecond >= 10 ? Math.round(g.perSecond).toLocaleString('en-US') : g.perSecond.toFixed(1);
+  const peak = group.peak ?? g.to;
+  const where = at ? ` at ${at.frame.file}:${at.frame.line}` : '';
+  const violation: Violation = {
+    kind: profile,
+    pid: proc.pid,
+    message:
+      `leak (growing): ${group.label} ${group.state}${where}, +${rate}/s for ${formatDuration(g.overMs)}, peak ${peak.toLocaleString('en-US')} live` +
+      `${test ? ` (in test ${JSON.stringify(test)})` : ''}${withPid ? ` [pid ${proc.pid}]` : ''}${proc.thread ? ` (in thread ${proc.thread.id})` : ''}` +
+      ` — released only at shutdown: ${actionOf(group.hint)}`,
+    count: peak,
+    type: group.type,
+    label: group.label,
+    state: group.state,
+    growing: true,
+  };
+  if (proc.thread) violation.threads = [proc.thread.id];
+  if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
+  if (test) violation.test = test;
+  if (group.hint) violation.hint = group.hint;
+  return violation;
+}
+
+/** threads: what is not judged in a worker thread's section, and why (analyse/threads.ts says how each stood). */
+function threadNotJudged(proc: ProcessReport, strict: boolean): { why: Exclusion['why']; reason: string } | undefined {
+  const status = proc.thread?.status;
+  // A test runner's thread (vitest's threads pool) is ended by its runner once its tests ran: judged like a runner's process at its SIGTERM.
+  if (status === 'ended' && proc.testRunner === undefined) return { why: 'exited', reason: `thread ${proc.thread!.id} had ended before its process (exited or terminated): what it held went with it` };
+  if (status === 'unref' && !strict) return { why: 'unref', reason: `thread ${proc.thread!.id}'s Worker was unref'd: it does not keep the process alive (--strict counts it)` };
+  return undefined;
+}
+
 /**
  * It reached its end: it exited (by itself or by process.exit()), or it is a test runner's worker
  * that its runner ended with SIGTERM once its tests ran — the runner's normal way of finishing
  * one, whatever the worker still had open. What kept it alive is not the question there.
  */
 function endedByItself(proc: ProcessReport): boolean {
-  return proc.snapshot.reason === 'exit' || (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM');
+  return (
+    proc.snapshot.reason === 'exit' ||
+    (proc.testRunner !== undefined && proc.snapshot.reason === 'signal' && proc.snapshot.signal === 'SIGTERM') ||
+    (proc.testRunner !== undefined && proc.thread?.status === 'ended')
+  );
 }
 
 /**
@@ -211,7 +274,7 @@ function unfinishedWorker(proc: ProcessReport): boolean {
 }
 
 function exitedHow(proc: ProcessReport): string {
-  if (proc.snapshot.reason === 'signal') return `was ended by its test runner (${proc.testRunner}) once its tests ran`;
+  if (proc.snapshot.reason === 'signal' || proc.thread?.status === 'ended') return `was ended by its test runner (${proc.testRunner}) once its tests ran`;
   switch (proc.snapshot.exitHow) {
     case 'exit-call':
       return 'called process.exit()';
@@ -334,7 +397,10 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
     where = `created in ${at.frame.file}:${at.frame.line}, a library (no frame of your code; --ignore '${g.type}@${libraryGlob(at.frame.file)}' if it is the library's own)`;
   }
   const pids = [...perPid.keys()];
-  const pid = pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '';
+  const threads = [...new Set(same.flatMap((x) => (x.thread === undefined ? [] : [x.thread])))].sort((a, b) => a - b);
+  const pid =
+    (pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '') +
+    (threads.length > 1 ? ` (in threads ${listOf(threads)})` : threads.length === 1 ? ` (in thread ${threads[0]})` : '');
   const intest = test ? ` (in test ${JSON.stringify(test)})` : '';
   const action = actionOf(g.hint);
   const approx = same.some((x) => estimated(x.group)) ? '≈' : '';
@@ -352,6 +418,7 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
     state: g.state,
   };
   if (pids.length > 1) violation.pids = pids;
+  if (threads.length > 0) violation.threads = threads;
   if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
   if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;

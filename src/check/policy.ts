@@ -12,9 +12,9 @@ import type { ProfileDescriptor } from '../report/schema.js';
 
 /**
  * What check judges: each profile a process declared with a check rule (by its name: handles,
- * async, listeners, a user's own), and heap growth over the memory series.
+ * async, listeners, fds, a user's own), and heap growth over the memory series.
  */
-export const BUILT_IN_KINDS = ['handles', 'async', 'listeners', HEAP_GROWTH] as const;
+export const BUILT_IN_KINDS = ['handles', 'async', 'listeners', 'fds', HEAP_GROWTH] as const;
 
 export const DEFAULT_SETTLE_MS = 300;
 

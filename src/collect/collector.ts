@@ -6,6 +6,7 @@
 import type { CollectorConfig, SnapshotMessage, SnapshotReason } from '../transport/messages.js';
 import { WIRE_VERSION } from '../transport/messages.js';
 import { getHeapStatistics } from 'node:v8';
+import { readlinkSync } from 'node:fs';
 import { REQUEST_POLL_MS, RequestWatcher } from '../transport/requests.js';
 import { SpoolWriter } from '../transport/spool-writer.js';
 import { exitHow } from './exit-how.js';
@@ -19,6 +20,7 @@ import { startPromiseSource } from './promise-source.js';
 import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
 import { ListenerTable } from './listener-table.js';
+import { FdTable } from './fd-profile.js';
 import { StackTable, type RawStack } from './stack-table.js';
 import { HeapProfile } from './heap-profile.js';
 import { HeapCheckpoints } from './heap-checkpoints.js';
@@ -26,6 +28,8 @@ import { HandleGroups } from './handle-groups.js';
 import { startTimerSource } from './timer-source.js';
 import { isRunnerWorker } from './runners/index.js';
 import { checkProfileName, publishProfileHost, UserProfileTable, type ProfileOptions } from './user-profile.js';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { answerThreadEnd, askBeforeTerminate } from './thread-ends.js';
 
 interface EarlyResources {
   take(): Map<number, { type: string; trigger: number; resource: object; stack: object; at: number }>;
@@ -42,6 +46,7 @@ export class Collector {
   readonly table: ResourceTable;
   readonly promises: PromiseTable | undefined;
   readonly listeners: ListenerTable | undefined;
+  readonly fds: FdTable | undefined;
   readonly heapProfile: HeapProfile | undefined;
   /** With --heap: heap snapshots at checkpoints (set once the collector is wired to its spool). */
   heapCheckpoints: HeapCheckpoints | undefined;
@@ -81,6 +86,13 @@ export class Collector {
       this.stops.push(() => listenerSource.stop());
       profiles.push(this.listeners);
     }
+    if (config.fds) {
+      const fds = new FdTable(this.stacks, config.stackMode, config.stackBudget);
+      fds.start();
+      this.fds = fds;
+      this.stops.push(() => fds.stop());
+      profiles.push(fds);
+    }
     if (config.heap) {
       this.heapProfile = new HeapProfile(this.stacks, config.heapInterval, config.stackDepth);
       this.heapProfile.start();
@@ -103,7 +115,7 @@ export class Collector {
 
   /** Moves whenever something tracked was made or went away: the heartbeat writes only then. */
   get changes(): number {
-    let changes = this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0);
+    let changes = this.table.changes + (this.promises?.changes ?? 0) + (this.listeners?.changes ?? 0) + (this.fds?.changes ?? 0);
     for (const p of this.added) changes += p.changes ?? 0;
     return changes;
   }
@@ -144,7 +156,8 @@ export class Collector {
   snapshot(reason: SnapshotReason, extra: Partial<SnapshotMessage> = {}, walk = reason !== 'heartbeat'): SnapshotMessage {
     this.ctx.seq++;
     const notes = [this.heapProfile?.failure, this.heapCheckpoints?.failure].filter((n): n is string => n !== undefined);
-    return asOwn(() => buildSnapshot(this.ctx, reason, { memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }, walk));
+    const thread = isMainThread ? {} : { threadId };
+    return asOwn(() => buildSnapshot(this.ctx, reason, { ...thread, memorySamples: [...this.memory.samples], ...(notes.length > 0 ? { notes } : {}), ...extra }, walk));
   }
 
   /**
@@ -176,6 +189,16 @@ export class Collector {
   }
 }
 
+/** The OS thread this worker runs on (Linux), so leakprof can tell a running thread from an ended one. */
+function osThread(): { tid?: number } {
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    return Number.isInteger(tid) && tid > 0 ? { tid } : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * What "out of memory" is measured against: the old generation's limit when the process was
  * given one (`--max-old-space-size`; V8's heap_size_limit adds the young generation, 98 MB for
@@ -196,9 +219,13 @@ function heapLimit(): number {
  * terminal, SIGKILL, out of memory) is reported from its last heartbeat, marked as such.
  */
 export function attachToSpool(config: CollectorConfig): Collector {
+  // A worker thread is reported as its own section: the same collector, files of its own. It
+  // has no heap checkpoints (a process's), gets no signal, and its 'exit' never comes when it
+  // is terminated or its process ends: its heartbeat writes at every poll that saw a change.
+  if (!isMainThread) config = { ...config, heap: false, heapSnapshots: [], heartbeatMs: Math.min(config.heartbeatMs, REQUEST_POLL_MS) };
   const collector = new Collector(config);
   collector.keepHandleGroups();
-  const writer = new SpoolWriter(config.spool, process.pid);
+  const writer = new SpoolWriter(config.spool, process.pid, isMainThread ? undefined : threadId);
   writer.append({
     kind: 'hello',
     v: WIRE_VERSION,
@@ -212,6 +239,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
       nodeVersion: process.version,
       startedAt: Date.now(),
       heapLimit: heapLimit(),
+      ...(isMainThread ? {} : { thread: { id: threadId, file: process.argv[1] ?? '', ...osThread() } }),
     },
   });
 
@@ -220,17 +248,23 @@ export function attachToSpool(config: CollectorConfig): Collector {
     collector.heapCheckpoints.schedule(config.heapSnapshots);
   }
 
-  process.on('exit', (code) => {
-    writer.append(collector.exitSnapshot(code));
-    // After the report's data is safe: the last heap snapshot can take a while.
-    collector.heapCheckpoints?.final('exit');
-  });
+  process.on('exit', (code) =>
+    asOwn(() => {
+      writer.append(collector.exitSnapshot(code));
+      // After the report's data is safe: the last heap snapshot can take a while.
+      collector.heapCheckpoints?.final('exit');
+    }),
+  );
 
-  if (isRunnerWorker()) {
+  // Threads: a terminated worker writes its last snapshot when its parent's terminate() asks (thread-ends.ts).
+  answerThreadEnd(() => asOwn(() => writer.append(collector.signalSnapshot('terminate()'))));
+  askBeforeTerminate();
+
+  if (isMainThread && isRunnerWorker()) {
     asOwn(() => {
       // Its runner's SIGTERM (runners/index.ts): the last snapshot, then the default action, as if no one had listened.
       const onTerm = (): void => {
-        writer.append(collector.signalSnapshot('SIGTERM'));
+        asOwn(() => writer.append(collector.signalSnapshot('SIGTERM')));
         collector.heapCheckpoints?.final('SIGTERM');
         if (process.listenerCount('SIGTERM') === 1) {
           process.removeListener('SIGTERM', onTerm);
@@ -250,7 +284,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
     const pollMs = Math.min(config.heartbeatMs, REQUEST_POLL_MS);
     // The first heartbeat a heartbeat in, as before: one at the first tick cost every short run a snapshot.
     let sinceBeat = 0;
-    const heartbeat = setInterval(() => {
+    // Its own file work (the requests file, the spool) inside asOwn: the fds profile and the resource table never see it, nor count it as a change.
+    const beat = (): void => {
       const request = requests.poll();
       sinceBeat += pollMs;
       if (!request && sinceBeat < config.heartbeatMs) return;
@@ -264,6 +299,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
         const signal = request.final?.startsWith('SIG') ? request.final : undefined;
         // A periodic request (--every, SIGUSR2 to leakprof) costs what changed since the last; the last one before an end walks.
         writer.append(collector.snapshot(signal ? 'signal' : 'request', { request: request.number, ...(signal ? { signal } : {}) }, request.final !== undefined));
+        // The answer holds this state: no heartbeat needs to write it again (a newer heartbeat would stand in for the answer).
+        seen = collector.changes;
         return;
       }
       const heapUsed = collector.memory.samples[collector.memory.samples.length - 1]?.heapUsed ?? 0;
@@ -271,7 +308,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
       seen = collector.changes;
       if (heapUsed > heapMark) heapMark = Math.round(heapUsed * 1.1);
       writer.writeLatest(collector.snapshot('heartbeat'));
-    }, pollMs);
+    };
+    const heartbeat = setInterval(() => asOwn(beat), pollMs);
     heartbeat.unref();
   });
   return collector;

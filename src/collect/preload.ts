@@ -2,7 +2,6 @@
  * Loaded into every Node process under leakprof through `NODE_OPTIONS=--import …`.
  * Does nothing unless leakprof's parent left its configuration in the environment.
  */
-import { isMainThread } from 'node:worker_threads';
 import { decodeConfig, ENV_CONFIG } from '../transport/env.js';
 import { attachToSpool } from './collector.js';
 import { instrumentTestRunners } from './runners/index.js';
@@ -12,8 +11,8 @@ const marker = Symbol.for('leakprof.collector');
 const config = decodeConfig(process.env[ENV_CONFIG]);
 const globals = globalThis as Record<symbol, unknown>;
 
-// Worker threads are reported by their parent thread (as WORKER handles), not on their own.
-if (config && isMainThread && globals[marker] === undefined) {
+// Worker threads too (Node runs the --import preload in each): each is reported as its own section.
+if (config && globals[marker] === undefined) {
   globals[marker] = attachToSpool(config);
   instrumentTestRunners();
   watchRequireHookedScripts();

@@ -19,6 +19,8 @@ export interface ProfileSource {
   annotate?(message: SnapshotMessage): void;
   /** Moves whenever its live things changed: the heartbeat writes only then (absent: the source is read only when a snapshot is taken anyway). */
   readonly changes?: number;
+  /** On by default (not asked for): left out of a snapshot while it has nothing, so reports and pprof files stay as without it. */
+  omitWhenEmpty?: boolean;
 }
 
 export interface SnapshotContext {
@@ -52,7 +54,9 @@ export function buildSnapshot(ctx: SnapshotContext, reason: SnapshotReason, extr
   let dropped = handles.dropped;
   for (const source of ctx.profiles ?? []) {
     const groups = source.sample(now, ctx.maxEntries);
-    profiles.push(groups.profile(source.descriptor));
+    const profile = groups.profile(source.descriptor);
+    if (source.omitWhenEmpty && profile.total === 0) continue;
+    profiles.push(profile);
     dropped += groups.dropped;
   }
   const memory = memoryNow();

@@ -22,6 +22,7 @@ interface CheckFlags extends ReportFlags, CollectorFlags {
   heapInterval: string;
   timeout?: string;
   idle?: string;
+  every?: string;
   grace: string;
   maxHandles?: string;
   maxPromises?: string;
@@ -73,6 +74,7 @@ export function checkCommand(): Command {
     .option('--timeout <duration>', 'end a hanging workload after this long: dump what keeps it alive, end it, exit 124')
     .option('--grace <duration>', 'after --timeout, wait this long between SIGTERM and SIGKILL', '2s')
     .option('--idle <duration>', 'end the workload like --timeout as soon as it has been idle this long (every Node process asleep, using no CPU; Linux)')
+    .option('--every <duration>', 'also snapshot every process this often while it runs: a group that keeps growing is a leak even if it is released by the end (a timer per request)')
 ;
   addHeapOptions(cmd, 'default: on growth, each time the heap after GC grew by --max-heap-growth');
   addCollectorOptions(cmd);
@@ -103,6 +105,7 @@ export function checkCommand(): Command {
       timeoutMs: timeout !== undefined ? durationFlag(timeout, '--timeout', true) : undefined,
       graceMs: durationFlag(flags.grace, '--grace', false),
       idleMs: flags.idle !== undefined ? durationFlag(flags.idle, '--idle', true) : undefined,
+      everyMs: flags.every !== undefined ? durationFlag(flags.every, '--every', true) : undefined,
       ...collectorOptions(flags),
       policy: settings,
       baselineFile: settings.baseline,

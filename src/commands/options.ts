@@ -25,6 +25,7 @@ export interface CollectorFlags {
   promiseBudget: string;
   maxEntries: string;
   keepSpool?: boolean;
+  fds: boolean;
 }
 
 export interface RunFlags extends ReportFlags, CollectorFlags {
@@ -47,11 +48,13 @@ export function addCollectorOptions(cmd: Command): Command {
     .option('--stack-budget <per-second>', 'in auto mode, stacks per second the busy kinds may take', '2000')
     .option('--promise-budget <per-second>', 'with --promises: promise stacks per second; above it promises are sampled and counts are estimates (≈)', '20000')
     .option('--max-entries <n>', 'resources listed one by one per snapshot (counts stay exact)', '5000')
+    .option('--no-fds', 'do not track file descriptors (the fds profile of fs.open/openSync, file streams and FileHandles left open)')
     .option('--keep-spool', 'keep the folder the processes wrote to (for debugging leakprof)');
 }
 
-export function collectorOptions(flags: CollectorFlags): Pick<RunOptions, 'stackMode' | 'stackDepth' | 'stackBudget' | 'promiseBudget' | 'maxEntries' | 'keepSpool'> {
+export function collectorOptions(flags: CollectorFlags): Pick<RunOptions, 'stackMode' | 'stackDepth' | 'stackBudget' | 'promiseBudget' | 'maxEntries' | 'keepSpool' | 'fds'> {
   return {
+    fds: flags.fds !== false,
     stackMode: flags.stacks,
     stackDepth: positiveInt(flags.stackDepth, '--stack-depth'),
     stackBudget: positiveInt(flags.stackBudget, '--stack-budget'),

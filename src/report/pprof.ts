@@ -12,6 +12,8 @@ import type { FrameReport, GroupReport, ProcessReport, ProfileDescriptor, Profil
 
 export interface ReportProfile {
   pid: number;
+  /** A worker thread's profile (its section of the report): files are named `<pid>.t<thread>.<profile>`. */
+  thread?: number;
   profile: string;
   data: PprofData;
 }
@@ -64,7 +66,7 @@ export function profileToPprof(report: Report, proc: ProcessReport, profile: Pro
     timeNanos: Number.isFinite(snapshotMs) ? snapshotMs * 1e6 : 0,
     // The things were live at one instant: no duration, as Go leaves it on its instant profiles.
     durationNanos: 0,
-    comments: [`leakprof: ${profile.name} profile of pid ${proc.pid} (${proc.snapshot.reason})`, `command: ${report.command.join(' ')}`, `argv: ${proc.argv.join(' ')}`],
+    comments: [`leakprof: ${profile.name} profile of pid ${proc.pid}${proc.thread ? ` thread ${proc.thread.id}` : ''} (${proc.snapshot.reason})`, `command: ${report.command.join(' ')}`, `argv: ${proc.argv.join(' ')}`],
     // A neutral mapping: the main script as the mapping's file would make `-focus=app.mjs` keep every sample.
     mainFile: 'node',
     buildId: '',
@@ -77,7 +79,7 @@ export function reportToPprof(report: Report): ReportProfile[] {
       const data = profileToPprof(report, proc, p);
       // check's profiles say which samples are its violations: `-tagfocus verdict=leak`.
       if (report.verdict) data.samples.forEach((s, i) => (s.labels.verdict = [isViolation(report.verdict!, proc.pid, p.name, p.groups[i]!) ? 'leak' : 'ok']));
-      return { pid: proc.pid, profile: p.name, data };
+      return { pid: proc.pid, ...(proc.thread ? { thread: proc.thread.id } : {}), profile: p.name, data };
     }),
   );
 }
@@ -114,14 +116,15 @@ function isViolation(verdict: Verdict, pid: number, profile: string, group: Grou
  * `x.pb.gz`, the first profile as `x.pb.gz` and the others as `x.<pid>.<profile>.pb.gz` beside it).
  * Returns the files written.
  */
-export function writePprofFiles(profiles: Array<{ pid: number; profile: string; data: PprofData }>, target: string): string[] {
+export function writePprofFiles(profiles: Array<{ pid: number; thread?: number; profile: string; data: PprofData }>, target: string): string[] {
+  const owner = (p: { pid: number; thread?: number }): string => (p.thread === undefined ? String(p.pid) : `${p.pid}.t${p.thread}`);
   if (profiles.length === 0) return [];
   const named = /\.pb(\.gz)?$/.test(target);
   if (named && profiles.length > 1) {
     // Several profiles for one file name: the first (the command's handles) under that name, as asked; the rest beside it, the name as their stem.
     const stem = target.replace(/\.pb(\.gz)?$/, '');
     return profiles.map((p, i) => {
-      const file = i === 0 ? target : `${stem}.${p.pid}.${p.profile}.pb.gz`;
+      const file = i === 0 ? target : `${stem}.${owner(p)}.${p.profile}.pb.gz`;
       writeFileSync(file, encodePprof(p.data));
       return file;
     });
@@ -134,7 +137,7 @@ export function writePprofFiles(profiles: Array<{ pid: number; profile: string; 
   }
   mkdirSync(target, { recursive: true });
   return profiles.map((p) => {
-    const file = join(target, `${p.pid}.${p.profile}.pb.gz`);
+    const file = join(target, `${owner(p)}.${p.profile}.pb.gz`);
     writeFileSync(file, encodePprof(p.data));
     return file;
   });

@@ -100,6 +100,7 @@ const group = obj({
   'createdBy?': obj({ asyncId: num, frames, top: nullable(frame) }),
   'waitingOn?': obj({ frames, top: nullable(frame) }),
   'growth?': obj({ perSecond: num, from: num, to: num, overMs: num, samples: num }),
+  'peak?': num,
   entries: list(obj({ id: num, ageMs: num, trigger: num, 'details?': scalars })),
   'test?': str,
   'labels?': scalars,
@@ -138,6 +139,7 @@ const heapLeaks = obj({
 
 const processReport = obj({
   pid: num,
+  'thread?': obj({ id: num, file: str, status: oneOf('running', 'unref', 'ended', 'unknown'), 'parent?': num }),
   ppid: num,
   argv: list(str),
   execArgv: list(str),
@@ -152,6 +154,8 @@ const processReport = obj({
   summary: list(obj({ type: str, live: num, ref: num, unref: num, oldestMs: num, created: num, stacked: num })),
   'testRunner?': str,
   crossCheck: list(obj({ type: str, nodeName: str, collector: num, node: num })),
+  'fdCounts?': obj({ tracked: num, 'open?': num }),
+  'grew?': list(obj({ profile: str, group })),
   'settled?': list(obj({ type: str, why: str, count: num, location: nullable(str) })),
   'memorySamples?': list(obj({ t: num, heapUsed: num, rss: num, 'gc?': bool })),
   'heapLeaks?': heapLeaks,
@@ -164,6 +168,8 @@ const verdict = obj({
     obj({
       kind: str,
       pid: num,
+      'threads?': list(num),
+      'growing?': bool,
       message: str,
       count: num,
       'type?': str,

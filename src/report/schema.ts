@@ -8,7 +8,7 @@
 
 export const REPORT_SCHEMA = 'leakprof.report/v2';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 5;
+export const REPORT_SCHEMA_REVISION = 6;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
@@ -70,6 +70,8 @@ export interface Outcome {
 
 export interface ProcessReport {
   pid: number;
+  /** Set when this section is a worker thread of process `pid`, not the process (analyse/threads.ts). */
+  thread?: ThreadInfo;
   ppid: number;
   argv: string[];
   execArgv: string[];
@@ -94,12 +96,35 @@ export interface ProcessReport {
   testRunner?: string;
   /** Types where async_hooks and process.getActiveResourcesInfo() disagree on ref'd resources. */
   crossCheck: CrossCheck[];
+  /**
+   * Groups that grew during the run (--every snapshots) and were gone, or fewer, by the end: a
+   * per-request timer or agent released only at shutdown. Each group as it stood at its peak.
+   */
+  grew?: Array<{ profile: string; group: GroupReport }>;
+  /** The fds profile's cross-check: descriptors it attributes, and all the process had open (/proc/self/fd, Linux, main thread only). */
+  fdCounts?: { tracked: number; open?: number };
   /** What was on its way out at the snapshot and not counted: closing (closed, destroy pending) or freed by GC. */
   settled?: Array<{ type: string; why: 'closing' | 'collected'; count: number; location: string | null }>;
   /** heapUsed/rss over the run, oldest first: at collector start, every heartbeat, at exit (after a GC in check mode). */
   memorySamples?: MemorySample[];
   /** With --heap: the three-snapshot leak set of this process (absent when fewer than three heap snapshots were taken). */
   heapLeaks?: HeapLeakReport;
+}
+
+/** A worker thread's section: which thread, what it runs, and how it stood at the end. */
+export interface ThreadInfo {
+  /** Node's threadId (the WORKER handle's in its parent thread). */
+  id: number;
+  /** The worker's script, relative to the working directory; '' when eval'd. */
+  file: string;
+  /**
+   * How it stood when its process's last snapshot was taken, read off its Worker in its parent
+   * thread: 'running' (the Worker still alive, ref'd), 'unref' (alive, unref'd by its parent),
+   * 'ended' (the Worker gone: it exited or was terminated), 'unknown' (no parent snapshot says).
+   */
+  status: 'running' | 'unref' | 'ended' | 'unknown';
+  /** The thread that made its Worker (0: the main thread). */
+  parent?: number;
 }
 
 /**
@@ -240,6 +265,8 @@ export interface GroupReport {
   waitingOn?: { frames: FrameReport[]; top: FrameReport | null };
   /** Set when the group's count kept rising across the snapshots of --every. */
   growth?: GroupGrowth;
+  /** With snapshots during the run (--every): the most of this group alive at once, in any snapshot. */
+  peak?: number;
   entries: EntryReport[];
   /** The test (full path, `suite > test`) or hook whose code created this group, when a test runner ran it. */
   test?: string;
@@ -314,6 +341,10 @@ export interface Violation {
   pid: number;
   /** Every process it was seen in, when more than one: one leak made alike in many processes is one violation. */
   pids?: number[];
+  /** The worker threads it was seen in (Node's threadIds), when it was made inside threads. */
+  threads?: number[];
+  /** A group that kept growing during the run (--every), judged on its growth, not on what was left at the end. */
+  growing?: boolean;
   /** The one line a person can act on. */
   message: string;
   count: number;

@@ -60,18 +60,45 @@ export function renderProcess(proc: ProcessReport, opts: TextOptions): string {
   const c = opts.colors;
   const lines: string[] = [];
   const cmd = proc.argv.slice(1).join(' ') || proc.execArgv?.join(' ') || '(unknown command)';
-  lines.push(c.bold(`== pid ${proc.pid}: node ${cmd}`) + c.dim(` (snapshot ${snapshotWhen(proc)})`));
+  const title = proc.thread ? `== pid ${proc.pid} ${threadTitle(proc.thread)}` : `== pid ${proc.pid}: node ${cmd}`;
+  const status = proc.thread && proc.thread.status !== 'unknown' ? `, ${THREAD_STATUS[proc.thread.status]}` : '';
+  lines.push(c.bold(title) + c.dim(` (snapshot ${snapshotWhen(proc)}${status})`));
   for (const note of proc.notes) lines.push(c.yellow(`note: ${note}`));
   for (const profile of proc.profiles) lines.push(renderProfile(profile, proc, opts));
+  for (const { group } of proc.grew ?? []) {
+    if (group.internal || group.benign) continue;
+    const g = group.growth!;
+    const top = group.top ?? group.createdBy?.top ?? null;
+    lines.push(
+      c.red(`grew during the run, released by the end: ${group.label} ${group.state}${top ? ` at ${top.file}:${top.line}` : ''}, +${formatRate(g.perSecond)}/s for ${formatDuration(g.overMs)}, peak ${(group.peak ?? g.to).toLocaleString('en-US')} live`) +
+        (top && group.source ? c.dim(`\n#\t| ${group.source}`) : ''),
+    );
+  }
   if (proc.heapLeaks) lines.push(renderHeapLeaks(proc.heapLeaks, c));
   const memory = renderMemoryLine(proc.memorySamples ?? [], c, proc.profiles.some((p) => p.descriptor.sampleTypes.some((t) => t.of === 'bytes')));
   if (memory) lines.push(memory);
   if (opts.summary && proc.summary.length > 0) lines.push(renderSummaryTable(proc.summary, c));
+  const fds = proc.fdCounts;
+  if (fds?.open !== undefined && fds.tracked > 0) {
+    lines.push(c.dim(`cross-check: fds: ${fds.tracked} attributed by the fds profile, ${fds.open} open per /proc/self/fd (${Math.max(0, fds.open - fds.tracked)} not attributed: stdio, sockets, pipes, Node's and leakprof's own)`));
+  }
   for (const x of proc.crossCheck) {
     lines.push(c.dim(`cross-check: ${x.type}: ${x.collector} tracked ref'd, process.getActiveResourcesInfo() reports ${x.node} ${x.nodeName}`));
   }
   return lines.join('\n') + '\n';
 }
+
+/** `thread 4: worker fixtures/pool/worker.mjs`. */
+export function threadTitle(thread: NonNullable<ProcessReport['thread']>): string {
+  return `thread ${thread.id}: worker ${thread.file || '(eval)'}`;
+}
+
+/** How a thread stood at its process's last snapshot (analyse/threads.ts). */
+const THREAD_STATUS: Record<Exclude<NonNullable<ProcessReport['thread']>['status'], 'unknown'>, string> = {
+  running: 'still running at the end',
+  unref: 'still running at the end, its Worker unref\'d',
+  ended: 'ended before its process',
+};
 
 function snapshotWhen(proc: ProcessReport): string {
   const at = `after ${formatDuration(proc.snapshot.uptimeMs)}`;
@@ -177,7 +204,7 @@ function waitingOnLines(on: NonNullable<GroupReport['waitingOn']>, opts: TextOpt
 
 /** Details shared by every entry of the group, or the first few values when they differ. */
 function summarizeDetails(group: GroupReport): string | undefined {
-  const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback'];
+  const keys = ['listening', 'remote', 'command', 'pid', 'threadId', 'callback', 'path'];
   const parts: string[] = [];
   for (const key of keys) {
     const values = [...new Set(group.entries.map((e) => e.details?.[key]).filter((v) => v !== undefined).map(String))];

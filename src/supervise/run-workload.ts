@@ -4,7 +4,7 @@
  * (exit, --timeout, Ctrl-C) leakprof reads what each process sent and builds the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
 import { countsOf } from '../analyse/growth.js';
 import { newestSnapshot, spoolPids, SpoolReader, type ProcessSpool } from '../transport/spool-reader.js';
+import { linkThreads } from '../analyse/threads.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   promiseBudget?: number;
   /** Track event listeners: the listeners profile. */
   listeners?: boolean;
+  /** Track file descriptors opened through node:fs: the fds profile (on unless false). */
+  fds?: boolean;
   /** The heap profile, and heap snapshots at these uptimes plus one at the end (the heap leak set). */
   heap?: {
     checkpoints: number[];
@@ -119,6 +122,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     stackDepth: options.stackDepth ?? DEFAULT_COLLECTOR_CONFIG.stackDepth,
     stackBudget: options.stackBudget ?? DEFAULT_COLLECTOR_CONFIG.stackBudget,
     maxEntries: options.maxEntries ?? DEFAULT_COLLECTOR_CONFIG.maxEntries,
+    fds: options.fds ?? DEFAULT_COLLECTOR_CONFIG.fds,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_COLLECTOR_CONFIG.heartbeatMs,
     promises: options.promises ?? DEFAULT_COLLECTOR_CONFIG.promises,
     promiseBudget: options.promiseBudget ?? DEFAULT_COLLECTOR_CONFIG.promiseBudget,
@@ -141,19 +145,23 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   let blocked = new Set<number>();
 
   const periodic = async (): Promise<void> => {
-    if (!options.onPeriodic) return;
+    // Without a printer (check --every) the snapshots still go to the spool: the report's growth series.
     const { blocked: late } = await supervisor.requestSnapshots(REQUEST_WAIT_MS);
-    if (supervisor.ended) return;
+    if (supervisor.ended || !options.onPeriodic) return;
     options.onPeriodic(assemble(late, { kind: 'running', exitCode: null, signal: null }));
   };
-  const assemble = (late: Set<number>, outcome: Outcome): Report =>
-    assembleReport({ command: options.command, cwd, startedAt, durationMs: Date.now() - startedAt, outcome, processes: collectProcesses(supervisor.reader.read(), cwd, late) });
+  const assemble = (late: Set<number>, outcome: Outcome): Report => {
+    const spools = supervisor.reader.read();
+    return assembleReport({ command: options.command, cwd, startedAt, durationMs: Date.now() - startedAt, outcome, processes: collectProcesses(spools, supervisor.reader.threads(), cwd, late) });
+  };
 
   if (options.everyMs && options.everyMs > 0) {
     const every = setInterval(() => void periodic(), options.everyMs);
     cleanups.push(() => clearInterval(every));
   }
-  const onUsr2 = (): void => void periodic();
+  const onUsr2 = (): void => {
+    if (options.onPeriodic) void periodic();
+  };
   process.on('SIGUSR2', onUsr2);
   cleanups.push(() => process.off('SIGUSR2', onUsr2));
 
@@ -341,6 +349,15 @@ function markPartial(report: Report, spools: Map<number, ProcessSpool>, exit: { 
   for (const proc of report.processes) {
     if (proc.snapshot.reason !== 'heartbeat' && proc.snapshot.reason !== 'none') continue;
     if (isRunning(proc.pid) && !proc.blocked) continue;
+    if (proc.thread) {
+      // A terminated worker, or one its process's end took with it, writes no last snapshot: that is how threads end.
+      proc.notes.push(
+        proc.snapshot.reason === 'heartbeat'
+          ? `this is the thread's last heartbeat, from ${formatDuration(proc.snapshot.uptimeMs)} after its process started (a thread ended by terminate() or by its process's end writes no last snapshot)`
+          : 'the thread ended before it sent any snapshot',
+      );
+      continue;
+    }
     proc.partial = true;
     const spool = spools.get(proc.pid);
     const limit = spool?.hello?.process.heapLimit;
@@ -380,13 +397,13 @@ function removeHeapSnapshots(spools: Map<number, ProcessSpool>, kept: boolean): 
   for (const spool of spools.values()) for (const s of spool.heapSnapshots) rmSync(s.file, { force: true });
 }
 
-function collectProcesses(spools: Map<number, ProcessSpool>, cwd: string, blocked: Set<number>): ProcessReport[] {
+function collectProcesses(spools: Map<number, ProcessSpool>, threads: ProcessSpool[], cwd: string, blocked: Set<number>): ProcessReport[] {
   const out: ProcessReport[] = [];
-  for (const spool of [...spools.values()].sort((a, b) => (a.hello?.process.startedAt ?? 0) - (b.hello?.process.startedAt ?? 0))) {
+  for (const spool of [...spools.values(), ...threads].sort((a, b) => (a.hello?.process.startedAt ?? 0) - (b.hello?.process.startedAt ?? 0))) {
     const report = buildProcessReport(spool, { cwd, blocked });
     if (report) out.push(report);
   }
-  return out;
+  return linkThreads(out);
 }
 
 /**
@@ -482,6 +499,8 @@ class Supervisor {
     const request = (async () => {
       const before = new Map<number, number>();
       for (const spool of this.reader.read({ latest: false }).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
+      const threadsBefore = new Map<string, number>();
+      for (const spool of this.reader.threads()) threadsBefore.set(`${spool.pid}.${spool.threadId}`, newestSnapshot(spool)?.seq ?? 0);
       const pids = this.livePids();
       const waiting = new Set(pids);
       if (pids.length === 0) return { blocked: waiting };
@@ -523,10 +542,32 @@ class Supervisor {
           }
         }
       }
+      await this.threadAnswers(threadsBefore, start + this.pollMs * 2 + REQUEST_WAIT_MS);
       return { blocked };
     })();
     this.pendingRequest = request;
     return request;
+  }
+
+  /**
+   * Worker threads poll for requests on timers of their own: their answers may come a poll after
+   * their process's. Waited for until `until` (a bound, never a verdict: a busy thread is reported
+   * from its last heartbeat), so a thread's last state is in before its process is ended.
+   */
+  private async threadAnswers(before: Map<string, number>, until: number): Promise<void> {
+    for (;;) {
+      this.reader.read({ latest: false });
+      const pending = this.reader.threads().filter((spool) => {
+        if (!spool.hello || spool.snapshots.some((s) => s.reason === 'exit') || !isRunning(spool.pid)) return false;
+        // Ended (terminated, or exited with no 'exit' event): its OS thread is gone. Without /proc it is waited for.
+        const tid = spool.hello.process.thread?.tid;
+        if (tid !== undefined && !existsSync(`/proc/${spool.pid}/task/${tid}`)) return false;
+        const seq = before.get(`${spool.pid}.${spool.threadId}`) ?? 0;
+        return !spool.snapshots.some((s) => s.seq > seq && s.reason !== 'heartbeat');
+      });
+      if (pending.length === 0 || performance.now() >= until) return;
+      await delay(50);
+    }
   }
 
   signalAll(signal: NodeJS.Signals): void {

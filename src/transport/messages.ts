@@ -160,6 +160,17 @@ export interface WireProcessInfo {
   startedAt: number;
   /** The heap's limit (bytes): the old generation's when --max-old-space-size was given, else V8's heap_size_limit. */
   heapLimit?: number;
+  /** Set in a worker thread: its collector speaks for the thread, not the process (pid is the process's). */
+  thread?: WireThread;
+}
+
+/** A worker thread of a process: Node's threadId (the WORKER handle's in its parent thread) and the script it runs. */
+export interface WireThread {
+  id: number;
+  /** The worker's script (its process.argv[1]), or '' for an eval'd one. */
+  file: string;
+  /** The OS thread it runs on (Linux, /proc/thread-self): while /proc/<pid>/task/<tid> exists, it runs. */
+  tid?: number;
 }
 
 /**
@@ -183,6 +194,8 @@ export interface SnapshotMessage {
   kind: 'snapshot';
   v: number;
   pid: number;
+  /** Set in a worker thread: Node's threadId. */
+  threadId?: number;
   seq: number;
   reason: SnapshotReason;
   /** For reason 'exit': the exit code the process is leaving with. For 'signal': the signal name. */
@@ -223,6 +236,8 @@ export interface SnapshotMessage {
   settled?: Array<{ type: string; stack: number; why: 'closing' | 'collected'; count: number }>;
   /** The memory series so far, oldest first (first sample at collector start); bounded, thinned evenly when long. */
   memorySamples?: WireMemorySample[];
+  /** The fds profile's cross-check: descriptors it attributes, and (Linux, main thread) all the process has open per /proc/self/fd. */
+  fdCounts?: { tracked: number; open?: number };
   /** With promise tracking: exact counts, so a report can say how much of the profile had stacks. */
   promiseCounts?: { created: number; settled: number; stacked: number; abandoned: number; sampled: boolean };
   /** The test runner whose process this is (node:test, mocha, jest, vitest), when leakprof recognised one. */
@@ -281,6 +296,8 @@ export interface CollectorConfig {
   promiseBudget: number;
   /** Track EventEmitter / EventTarget listeners: the `listeners` profile. */
   listeners: boolean;
+  /** Track file descriptors opened through node:fs (open/openSync, streams, fs.promises.open): the `fds` profile. */
+  fds: boolean;
   /** A (target, event) pair is watched once it holds more listeners than this. */
   listenerThreshold: number;
   /**
@@ -322,6 +339,7 @@ export const DEFAULT_COLLECTOR_CONFIG: Omit<CollectorConfig, 'spool'> = {
   promises: false,
   promiseBudget: 20000,
   listeners: false,
+  fds: true,
   listenerThreshold: 10,
   gc: false,
   gcSamples: false,

@@ -21,11 +21,18 @@ export interface SeriesPoint {
 
 export interface ProcessSpool {
   pid: number;
+  /** A worker thread's own files (`<pid>.t<threadId>.*`): Node's threadId. */
+  threadId?: number;
   hello: HelloMessage | undefined;
   /** Appended snapshots still held whole: the newest, and the exit snapshot (a one-shot read keeps them all). */
   snapshots: SnapshotMessage[];
   /** Every appended snapshot as a series point, oldest first (when the reader was given a digest). */
   series?: SeriesPoint[];
+  /**
+   * For each group key of the series, the appended snapshot where its count was highest (kept whole for
+   * it): a group that rose and was released by the end is described as it stood at its peak.
+   */
+  peaks?: Map<string, { count: number; snapshot: SnapshotMessage }>;
   /** The newest heartbeat, which may be newer than any appended snapshot. */
   latest: SnapshotMessage | undefined;
   /** Heap snapshots written at checkpoints (--heap), in the order taken. */
@@ -61,7 +68,9 @@ export interface ReadOptions {
 
 export class SpoolReader {
   private readonly out = new Map<number, ProcessSpool>();
-  private readonly logs = new Map<number, LogState>();
+  /** Worker threads' entries, by their files' stem (`<pid>.t<threadId>`). */
+  private readonly threadOut = new Map<string, ProcessSpool>();
+  private readonly logs = new Map<string, LogState>();
   private readonly keys = new Map<string, string>();
 
   /** `digest` folds an appended snapshot into counts per group, for the growth series; without it every snapshot is kept whole. */
@@ -78,44 +87,53 @@ export class SpoolReader {
     } catch {
       return this.out;
     }
-    const logs: number[] = [];
-    const latest: number[] = [];
+    const logs: string[] = [];
+    const latest: string[] = [];
     for (const name of names) {
-      const match = /^(\d+)\.(ndjson|latest\.json)$/.exec(name);
+      const match = /^(\d+(?:\.t\d+)?)\.(ndjson|latest\.json)$/.exec(name);
       if (!match) continue;
-      (match[2] === 'ndjson' ? logs : latest).push(Number(match[1]));
+      (match[2] === 'ndjson' ? logs : latest).push(match[1]!);
     }
     // The heartbeat file before the log: the stacks a heartbeat points at were appended before it was written.
-    if (options.latest !== false) for (const pid of latest) this.readLatest(pid);
-    for (const pid of logs) this.readLog(pid, options.final === true);
+    if (options.latest !== false) for (const stem of latest) this.readLatest(stem);
+    for (const stem of logs) this.readLog(stem, options.final === true);
     return this.out;
   }
 
-  private entry(pid: number): ProcessSpool {
-    let entry = this.out.get(pid);
+  /** Every worker thread seen so far (read by read()), each its own entry. */
+  threads(): ProcessSpool[] {
+    return [...this.threadOut.values()];
+  }
+
+  private entry(stem: string): ProcessSpool {
+    const thread = /^(\d+)\.t(\d+)$/.exec(stem);
+    const pid = Number(thread ? thread[1] : stem);
+    let entry = thread ? this.threadOut.get(stem) : this.out.get(pid);
     if (!entry) {
       entry = { pid, hello: undefined, snapshots: [], heapSnapshots: [], latest: undefined, corruptLines: 0 };
+      if (thread) entry.threadId = Number(thread[2]);
       if (this.digest) entry.series = [];
-      this.out.set(pid, entry);
+      if (thread) this.threadOut.set(stem, entry);
+      else this.out.set(pid, entry);
     }
     return entry;
   }
 
-  private log(pid: number): LogState {
-    let log = this.logs.get(pid);
+  private log(stem: string): LogState {
+    let log = this.logs.get(stem);
     if (!log) {
       log = { offset: 0, stacks: {}, latestStamp: '', tailCounted: false };
-      this.logs.set(pid, log);
+      this.logs.set(stem, log);
     }
     return log;
   }
 
-  private readLog(pid: number, final: boolean): void {
-    const entry = this.entry(pid);
-    const log = this.log(pid);
+  private readLog(stem: string, final: boolean): void {
+    const entry = this.entry(stem);
+    const log = this.log(stem);
     let fd: number;
     try {
-      fd = openSync(join(this.spool, `${pid}.ndjson`), constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = openSync(join(this.spool, `${stem}.ndjson`), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch {
       return;
     }
@@ -191,7 +209,13 @@ export class SpoolReader {
       return;
     }
     const counts = new Map<string, number>();
-    for (const [key, count] of this.digest(snapshot)) counts.set(this.intern(key), count);
+    const peaks = (entry.peaks ??= new Map());
+    for (const [digested, count] of this.digest(snapshot)) {
+      const key = this.intern(digested);
+      counts.set(key, count);
+      const peak = peaks.get(key);
+      if (peak === undefined || count > peak.count) peaks.set(key, { count, snapshot });
+    }
     entry.series.push({ seq: snapshot.seq, time: snapshot.time, counts });
     // Hours of --every: every other point goes (the first and the newest stay), so the series and what reads it stay bounded.
     if (entry.series.length > MAX_SERIES) entry.series = entry.series.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
@@ -210,9 +234,9 @@ export class SpoolReader {
     return key;
   }
 
-  private readLatest(pid: number): void {
-    const path = join(this.spool, `${pid}.latest.json`);
-    const log = this.log(pid);
+  private readLatest(stem: string): void {
+    const path = join(this.spool, `${stem}.latest.json`);
+    const log = this.log(stem);
     let stamp: string;
     try {
       const stat = statSync(path);
@@ -224,7 +248,7 @@ export class SpoolReader {
     const text = safeRead(path);
     if (!text) return;
     log.latestStamp = stamp;
-    const entry = this.entry(pid);
+    const entry = this.entry(stem);
     try {
       entry.latest = withStacks(JSON.parse(text) as SnapshotMessage, log.stacks);
     } catch {
@@ -243,6 +267,13 @@ function withStacks(snapshot: SnapshotMessage, known: Record<string, WireFrame[]
 /** Everything in the spool, read once, every appended snapshot kept whole. */
 export function readSpool(spool: string): Map<number, ProcessSpool> {
   return new SpoolReader(spool).read({ final: true });
+}
+
+/** Every worker thread's files (`<pid>.t<threadId>.*`), read once, each thread its own entry. */
+export function readThreadSpools(spool: string): ProcessSpool[] {
+  const reader = new SpoolReader(spool);
+  reader.read({ final: true });
+  return reader.threads();
 }
 
 /** The snapshot a report should use: the final one if the process wrote it, else the newest of any kind. */

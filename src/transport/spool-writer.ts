@@ -24,11 +24,13 @@ export class SpoolWriter {
   /** Stack ids already on the log: each stack is sent once. */
   private readonly sentStacks = new Set<string>();
 
-  constructor(spool: string, pid: number) {
+  /** `threadId`: a worker thread's collector writes files of its own, `<pid>.t<threadId>.*`. */
+  constructor(spool: string, pid: number, threadId?: number) {
     this.broken = !isOwnSpool(spool);
-    this.logPath = join(spool, `${pid}.ndjson`);
-    this.latestPath = join(spool, `${pid}.latest.json`);
-    this.tmpPath = join(spool, `${pid}.latest.tmp`);
+    const name = threadId === undefined ? String(pid) : `${pid}.t${threadId}`;
+    this.logPath = join(spool, `${name}.ndjson`);
+    this.latestPath = join(spool, `${name}.latest.json`);
+    this.tmpPath = join(spool, `${name}.latest.tmp`);
   }
 
   /** False when the spool was refused or is gone: nothing this process writes will be read. */

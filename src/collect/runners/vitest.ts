@@ -18,6 +18,8 @@ import type { SourceMap } from 'node:module';
 import { addSourceMapProvider } from '../source-maps.js';
 import { enterTest, noteRunner, noteUnrecognised, setSerialProbe } from '../test-context.js';
 import { sourceMapFor } from './runner-source-maps.js';
+import vmModule from 'node:vm';
+import { syncBuiltinESMExports } from 'node:module';
 
 interface Task {
   name: string;
@@ -34,6 +36,34 @@ interface WorkerState {
 
 const STATE = '__vitest_worker__';
 const patched = new WeakSet<object>();
+
+/**
+ * vitest's vmThreads/vmForks pools keep their worker state on the vm context the tests run in,
+ * not on the worker's own globalThis: the contexts vm.createContext makes are watched (the last
+ * few, weakly) so the state is found there too.
+ */
+const contexts: WeakRef<object>[] = [];
+function watchVmContexts(): void {
+  const vm = vmModule as unknown as { createContext: (this: unknown, ...args: unknown[]) => object };
+  const original = vm.createContext;
+  vm.createContext = function createContext(this: unknown, ...args: unknown[]): object {
+    const context = original.apply(this, args);
+    contexts.push(new WeakRef(context));
+    if (contexts.length > 8) contexts.shift();
+    return context;
+  };
+  syncBuiltinESMExports();
+}
+
+function workerState(): WorkerState | undefined {
+  const own = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
+  if (own) return own;
+  for (let i = contexts.length - 1; i >= 0; i--) {
+    const state = (contexts[i]!.deref() as Record<string, unknown> | undefined)?.[STATE] as WorkerState | undefined;
+    if (state) return state;
+  }
+  return undefined;
+}
 
 function testPath(task: Task | undefined): string | undefined {
   if (!task || task.type !== 'test') return undefined;
@@ -125,7 +155,7 @@ const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf
  * stacks point at the test file's own lines.
  */
 function evaluatedModuleMap(file: string): SourceMap | undefined {
-  const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
+  const state = workerState();
   const code = state?.evaluatedModules?.getModuleById?.(file)?.meta?.code;
   if (typeof code !== 'string') return undefined;
   const match = INLINE_MAP.exec(code);
@@ -135,10 +165,11 @@ function evaluatedModuleMap(file: string): SourceMap | undefined {
 
 export function instrumentVitest(): void {
   noteRunner('vitest');
+  watchVmContexts();
   addSourceMapProvider(evaluatedModuleMap);
   // The state appears once the worker has started; until then each resource creation looks for it.
   setSerialProbe(() => {
-    const state = (globalThis as Record<string, unknown>)[STATE] as WorkerState | undefined;
+    const state = workerState();
     if (!state || typeof state !== 'object') return undefined;
     if (!patched.has(state)) {
       try {
