@@ -76,7 +76,7 @@ describe('leakprof check', { concurrency: true }, () => {
     assert.equal((await check(['--fail-on', 'handles', MIXED])).code, 1);
     const bad = await check(['--fail-on', 'Sockets', MIXED]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--fail-on: "Sockets" is not a kind \(use handles, async, listeners, heap-growth or a profile's name\)/);
+    assert.match(bad.stderr, /--fail-on: "Sockets" is not a kind \(use handles, async, listeners, fds, heap-growth or a profile's name\)/);
   });
 
   test('--ignore by type and by Type@glob; an empty rule is a usage error', async () => {

@@ -58,7 +58,6 @@ export const FDS_PROFILE: WireProfileDescriptor = {
   sampleTypes: [{ type: 'fds', unit: 'count', of: 'count' }],
   holdsProcess: false,
   check: { flag: 'max-fds', limit: 0 },
-  hint: 'a file descriptor still open: close it (fs.close, stream.destroy(), filehandle.close()) on every path, errors and early returns included',
 };
 
 export class FdTable implements ProfileSource {
