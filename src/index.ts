@@ -3,7 +3,7 @@
  * docs/api.md describes each export with an example.
  */
 // Run a command under leakprof (`leakprof run`), or judge it (`leakprof check`).
-export { runWorkload as run, type RunOptions, type RunResult } from './supervise/run-workload.js';
+export { runWorkload as run, type RunOptions, type RunResult } from './run/run-workload.js';
 export { runCheck, type CheckOptions, type CheckResult } from './check/run-check.js';
 // In the process itself: what is alive, and goleak's VerifyNone.
 export { snapshot, verifyNone, trackLeaks, LeakError, type VerifyOptions, type VerifyResult, type TrackResult } from './check/verify.js';

@@ -21,10 +21,12 @@ const MAY_IMPORT = {
   collect: ['transport', 'index.ts'],
   workload: ['collect'],
   supervise: ['transport'],
+  // A run: supervise's processes, analyse's report (the library's run(), and the built-in load's).
+  run: ['transport', 'supervise', 'analyse', 'report', 'workload'],
   analyse: ['transport', 'collect/frame-owner.ts'],
   report: ['analyse', 'transport'],
-  check: ['collect', 'transport', 'supervise', 'analyse', 'report', 'workload'],
-  commands: ['collect', 'transport', 'supervise', 'analyse', 'report', 'check', 'workload', 'live'],
+  check: ['collect', 'transport', 'supervise', 'run', 'analyse', 'report', 'workload'],
+  commands: ['collect', 'transport', 'supervise', 'run', 'analyse', 'report', 'check', 'workload', 'live'],
   // The endpoint in a running process: the in-process API (check/in-process) read over HTTP.
   live: ['collect', 'transport', 'analyse', 'report', 'check'],
 };

@@ -1,5 +1,5 @@
 /** The one-line conclusion on a built-in load run: memory trend, compressor growth, and the handles that kept it alive. */
-import type { BuiltinLoadRun } from '../supervise/run-builtin-load.js';
+import type { BuiltinLoadRun } from '../run/builtin-load.js';
 import type { GroupReport, HeapLeakGroup } from '../report/schema.js';
 import { renderPath } from '../report/heap-text.js';
 import { formatBytes } from '../util/bytes.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Report } from '../report/schema.js';
-import { runWorkload, type RunOptions } from '../supervise/run-workload.js';
+import { runWorkload, type RunOptions } from '../run/run-workload.js';
 import { checkOutputFile } from '../util/output-file.js';
 import { BaselineError, baselineFrom, readBaseline, writeBaseline } from './baseline.js';
 import { judge, statusOf, type Judgement } from './judge.js';

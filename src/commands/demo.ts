@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadVerdict, type LoadVerdict } from '../check/load-verdict.js';
 import { colorsFor } from '../report/colors.js';
 import { sparkline } from '../report/memory-trend.js';
-import { runBuiltinLoad, type BuiltinLoadRun } from '../supervise/run-builtin-load.js';
+import { runBuiltinLoad, type BuiltinLoadRun } from '../run/builtin-load.js';
 import { formatBytes } from '../util/bytes.js';
 import { parseDuration } from '../util/duration.js';
 import { addLoadShapeOptions, loadShape, type LoadFlags } from './options.js';

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { loadVerdict } from '../check/load-verdict.js';
 import { colorsFor } from '../report/colors.js';
 import { renderMemoryTrend } from '../report/memory-trend.js';
-import { runBuiltinLoad } from '../supervise/run-builtin-load.js';
+import { runBuiltinLoad } from '../run/builtin-load.js';
 import { parseDuration } from '../util/duration.js';
 import { addLoadShapeOptions, loadShape, type LoadFlags, addReportOptions, type ReportFlags } from './options.js';
 import { emitReport } from './output.js';

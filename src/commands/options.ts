@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, delimiter, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import type { RunOptions } from '../supervise/run-workload.js';
+import type { RunOptions } from '../run/run-workload.js';
 import { WorkloadError } from '../util/errors.js';
 import { parseDuration, parseDurationOption } from '../util/duration.js';
 import { parseBytes } from '../util/bytes.js';

@@ -1,6 +1,6 @@
 /** `leakprof run`: run a command under instrumentation and report what is still alive, grouped by creation stack. */
 import { Command } from 'commander';
-import { runWorkload, type RunResult } from '../supervise/run-workload.js';
+import { runWorkload, type RunResult } from '../run/run-workload.js';
 import { colorsFor } from '../report/colors.js';
 import { type RunFlags, addCollectorOptions, collectorOptions, resolveCommand, addReportOptions, addHeapOptions, heapOptions, durationFlag } from './options.js';
 import { renderText, checkReportOutputs, emitReport, onOwnLine } from './output.js';

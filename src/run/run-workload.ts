@@ -15,14 +15,15 @@ import { encodeConfig, ENV_CONFIG, withPreload } from '../transport/env.js';
 import { DEFAULT_COLLECTOR_CONFIG, type CollectorConfig, type StackMode } from '../transport/messages.js';
 import { REQUEST_POLL_MS, RequestSender } from '../transport/requests.js';
 import { countsOf } from '../analyse/growth.js';
+import { delay, interruptReachesChild, isRunning, MAX_REQUEST_WAIT_MS, removeSpool, REQUEST_WAIT_MS, Supervisor, trySignal } from '../supervise/supervisor.js';
 import { newestSnapshot, spoolPids, SpoolReader, type ProcessSpool } from '../transport/spool-reader.js';
 import { linkThreads } from '../analyse/threads.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
 import { addHeapLeaks } from './heap-leaks.js';
-import { watchIdle } from './idle-watch.js';
-import { processTree, procStat, threadSched, type ProcStat } from './proc-stat.js';
+import { watchIdle } from '../supervise/idle-watch.js';
+import { processTree } from '../supervise/proc-stat.js';
 import { checkTimerRange } from '../util/duration.js';
 import { WorkloadError } from '../util/errors.js';
 
@@ -91,13 +92,6 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
 }
 
-/**
- * A snapshot request unanswered after this much of the process's own CPU, or this long asleep
- * (on top of its poll interval), means a blocked event loop.
- */
-const REQUEST_WAIT_MS = 1500;
-/** The most a request waits for a process that is runnable but starved of CPU by a busy machine. */
-const MAX_REQUEST_WAIT_MS = 30_000;
 /** How long a process may take to answer the last request before a forwarded signal: short, the signal must not wait for long. */
 const FINAL_WAIT_MS = 1000;
 /** An abort with the heap last seen at this share of its limit or more (heartbeats come every second): out of memory. */
@@ -136,7 +130,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
   const child = spawn(file, args, { cwd, env, stdio: options.stdio ?? 'inherit' });
   options.onSpawn?.(child);
-  const supervisor = new Supervisor(child, spool, Math.min(config.heartbeatMs, REQUEST_POLL_MS));
+  const supervisor = new Supervisor(child, spool, Math.min(config.heartbeatMs, REQUEST_POLL_MS), countsOf);
   const finalWaitMs = options.heap ? FINAL_HEAP_WAIT_MS : FINAL_WAIT_MS;
   const graceMs = options.graceMs ?? 2000;
   const cleanups: Array<() => void> = [];
@@ -379,19 +373,6 @@ function markPartial(report: Report, spools: Map<number, ProcessSpool>, exit: { 
   }
 }
 
-/**
- * True when a SIGINT to leakprof was a terminal's Ctrl-C that the workload got as well: leakprof
- * is in its terminal's foreground process group and the workload is in the same group. Read from
- * /proc (pgrp and tpgid of /proc/<pid>/stat); elsewhere leakprof forwards as before.
- */
-function interruptReachesChild(childPid: number | undefined): boolean {
-  if (childPid === undefined) return false;
-  const own = procStat('self');
-  const child = procStat(childPid);
-  if (!own || !child) return false;
-  return own.tpgid > 0 && own.tpgid === own.pgrp && child.pgrp === own.pgrp;
-}
-
 function removeHeapSnapshots(spools: Map<number, ProcessSpool>, kept: boolean): void {
   if (kept) return;
   for (const spool of spools.values()) for (const s of spool.heapSnapshots) rmSync(s.file, { force: true });
@@ -436,197 +417,4 @@ function unheardChild(pid: number, command: string[], startedAt: number, reporte
 
 function looksLikeNode(file: string): boolean {
   return file === process.execPath || /^node(\d+)?(\.exe)?$/i.test(basename(file));
-}
-
-/** The running workload: its process, the instrumented processes it started, and how to ask them for snapshots. */
-class Supervisor {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  pendingRequest: Promise<unknown> = Promise.resolve();
-  private done = false;
-
-  /** The command's process has exited. */
-  get ended(): boolean {
-    return this.done;
-  }
-
-  private readonly requests: RequestSender;
-  /** Reads the spool as it grows (each byte once); its snapshots are folded into growth series as they come. */
-  readonly reader: SpoolReader;
-
-  constructor(
-    private readonly child: ChildProcess,
-    private readonly spool: string,
-    /** How often each process polls for requests (its heartbeat interval), the least it can take to answer. */
-    private readonly pollMs: number,
-  ) {
-    this.requests = new RequestSender(spool);
-    this.reader = new SpoolReader(spool, countsOf);
-    this.exited = new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => {
-        this.done = true;
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  /** The process wrote its exit snapshot. */
-  saidExit(pid: number | undefined): boolean {
-    return pid !== undefined && (this.reader.read({ latest: false }).get(pid)?.snapshots.some((s) => s.reason === 'exit') ?? false);
-  }
-
-  /** Instrumented processes that are still running. */
-  livePids(): number[] {
-    const pids: number[] = [];
-    for (const spool of this.reader.read({ latest: false }).values()) {
-      if (!spool.hello) continue;
-      if (spool.snapshots.some((s) => s.reason === 'exit')) continue;
-      if (isRunning(spool.pid)) pids.push(spool.pid);
-    }
-    return pids;
-  }
-
-  /**
-   * Asks every live instrumented process for a snapshot and waits for the answers. `final` (a
-   * signal name, `timeout`): the processes are about to be ended. One that does not answer is
-   * blocked only when the OS shows it is: it spent `waitMs` of its own CPU without answering (a
-   * busy loop), or slept REQUEST_WAIT_MS past its poll interval with the request pending (a
-   * synchronous wait). A process that is only waiting for a core on a busy machine is waited for,
-   * up to MAX_REQUEST_WAIT_MS — but before a forwarded signal only `waitMs`: the user's signal
-   * must not wait. Without /proc, `waitMs` of wall time is all there is to go on.
-   */
-  async requestSnapshots(waitMs: number, final?: string): Promise<{ blocked: Set<number> }> {
-    const request = (async () => {
-      const before = new Map<number, number>();
-      for (const spool of this.reader.read({ latest: false }).values()) before.set(spool.pid, newestSnapshot(spool)?.seq ?? 0);
-      const threadsBefore = new Map<string, number>();
-      for (const spool of this.reader.threads()) threadsBefore.set(`${spool.pid}.${spool.threadId}`, newestSnapshot(spool)?.seq ?? 0);
-      const pids = this.livePids();
-      const waiting = new Set(pids);
-      if (pids.length === 0) return { blocked: waiting };
-      try {
-        this.requests.send(final);
-      } catch {
-        return { blocked: new Set<number>() };
-      }
-      const asked = new Map<number, { stat: ProcStat | undefined; demand: number | undefined; awakeAt: number }>();
-      const start = performance.now();
-      for (const pid of pids) asked.set(pid, { stat: procStat(pid), demand: demandOf(pid), awakeAt: start });
-      const hardBound = final !== undefined && final !== 'timeout' ? this.pollMs + waitMs : Math.max(this.pollMs + waitMs, MAX_REQUEST_WAIT_MS);
-      const blocked = new Set<number>();
-      while (waiting.size > 0) {
-        await delay(50);
-        const now = performance.now();
-        const spools = this.reader.read({ latest: false });
-        for (const pid of [...waiting]) {
-          const spool = spools.get(pid);
-          const answered = spool?.snapshots.some((s) => s.seq > (before.get(pid) ?? 0) && s.reason !== 'heartbeat');
-          if (answered || !isRunning(pid)) {
-            waiting.delete(pid);
-            continue;
-          }
-          const seen = asked.get(pid)!;
-          const stat = procStat(pid);
-          // Its main thread ran, or waited for a core, since the last look: awake, if perhaps starved.
-          const demand = demandOf(pid);
-          if (demand !== undefined && seen.demand !== undefined && demand - seen.demand > 5) seen.awakeAt = now;
-          seen.demand = demand;
-          const stuck =
-            now - start >= hardBound ||
-            (stat === undefined || seen.stat === undefined || demand === undefined
-              ? now - start >= this.pollMs + waitMs
-              : stat.cpuMs - seen.stat.cpuMs >= waitMs || now - seen.awakeAt >= this.pollMs + REQUEST_WAIT_MS);
-          if (stuck) {
-            waiting.delete(pid);
-            blocked.add(pid);
-          }
-        }
-      }
-      await this.threadAnswers(threadsBefore, start + this.pollMs * 2 + REQUEST_WAIT_MS);
-      return { blocked };
-    })();
-    this.pendingRequest = request;
-    return request;
-  }
-
-  /**
-   * Worker threads poll for requests on timers of their own: their answers may come a poll after
-   * their process's. Waited for until `until` (a bound, never a verdict: a busy thread is reported
-   * from its last heartbeat), so a thread's last state is in before its process is ended.
-   */
-  private async threadAnswers(before: Map<string, number>, until: number): Promise<void> {
-    for (;;) {
-      this.reader.read({ latest: false });
-      const pending = this.reader.threads().filter((spool) => {
-        if (!spool.hello || spool.snapshots.some((s) => s.reason === 'exit') || !isRunning(spool.pid)) return false;
-        // Ended (terminated, or exited with no 'exit' event): its OS thread is gone. Without /proc it is waited for.
-        const tid = spool.hello.process.thread?.tid;
-        if (tid !== undefined && !existsSync(`/proc/${spool.pid}/task/${tid}`)) return false;
-        const seq = before.get(`${spool.pid}.${spool.threadId}`) ?? 0;
-        return !spool.snapshots.some((s) => s.seq > seq && s.reason !== 'heartbeat');
-      });
-      if (pending.length === 0 || performance.now() >= until) return;
-      await delay(50);
-    }
-  }
-
-  signalAll(signal: NodeJS.Signals): void {
-    if (!this.done) this.child.kill(signal);
-  }
-
-  /** SIGTERM the command and every instrumented process, then SIGKILL whatever is left after the grace period. */
-  terminate(graceMs: number): void {
-    const pids = this.livePids();
-    if (!this.done) this.child.kill('SIGTERM');
-    for (const pid of pids) trySignal(pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (!this.done) this.child.kill('SIGKILL');
-      for (const pid of pids) trySignal(pid, 'SIGKILL');
-    }, graceMs);
-    timer.unref();
-    void this.exited.then(() => {
-      // Grandchildren may outlive the command; do not leave them behind.
-      for (const pid of pids) if (isRunning(pid)) trySignal(pid, 'SIGKILL');
-      clearTimeout(timer);
-    });
-  }
-}
-
-/**
- * A detached or unref'd child may still be writing its snapshot while the folder goes
- * (ENOTEMPTY): retry, and never let a failed cleanup cost the report already built.
- */
-function removeSpool(spool: string): void {
-  try {
-    rmSync(spool, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
-  } catch {
-    // a leftover temp folder is better than a lost report
-  }
-}
-
-/** What the main thread has asked of the CPUs so far: ran plus waited for a core, in ms. */
-function demandOf(pid: number): number | undefined {
-  const sched = threadSched(pid);
-  return sched ? sched.ranMs + sched.waitedMs : undefined;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function trySignal(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
