@@ -227,7 +227,7 @@ describe('config files from a clone (item 16)', { concurrency: true }, () => {
       [{ timeout: '0' }, /"timeout": must be more than 0/],
       [{ timeout: '600h' }, /"timeout": duration "600h" is longer than 596h31m/],
       [{ settle: 'soon' }, /"settle": invalid duration "soon"/],
-      [{ failOn: 'handles,Leaks' }, /"failOn": "Leaks" is not a kind \(use handles, async, listeners, heap-growth or a profile's name\)$/],
+      [{ failOn: 'handles,Leaks' }, /"failOn": "Leaks" is not a kind \(use handles, async, listeners, fds, heap-growth or a profile's name\)$/],
       [{ max: { 'db-connections': -1 } }, /"max" must be an object of profile names and whole numbers/],
       [{ max: { DB: 1 } }, /"max": "DB" is not a profile name/],
       [{ ignore: ['Timeout@'] }, /"ignore": rule "Timeout@" is incomplete/],
