@@ -46,7 +46,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 export function checkCommand(): Command {
   const cmd = new Command('check')
-    .summary('run a command (a test suite) and fail when it leaves handles, promises or heap behind')
+    .summary('run a command (a test suite) and fail when it leaves handles, files, promises or heap behind')
     .description(
       'Runs a command like `leakprof run` (every Node process instrumented), then judges what each process ' +
         'left alive when it ended: one line per leak naming the type, the line that created it (and the test, ' +
@@ -58,10 +58,10 @@ export function checkCommand(): Command {
     .option('--max-handles <n>', 'live handles allowed (default 0)')
     .option('--max-promises <n>', 'pending promises allowed, with --promises (default 0)')
     .option('--max-listeners <n>', 'listeners allowed, with --listeners (default 0)')
-    .option('--max <profile=n>', "items allowed in any profile by name, your own too: --max db-connections=5 (or --max-db-connections 5); repeatable (default: what the profile declares, 0)", collect)
+    .option('--max <profile=n>', "items allowed in any profile by name (fds, or your own): --max fds=2, --max db-connections=5 (or --max-fds 2, --max-db-connections 5); repeatable (default: what the profile declares, 0)", collect)
     .option('--max-heap-growth <size>', 'heap growth allowed after start-up while the heap keeps growing, judged on the samples after GC (e.g. 20MB); off by default, 4MB with --heap')
     .option('--strict', "count unref'd resources too (an unref'd socket still holds a file descriptor)")
-    .option('--fail-on <kinds>', "kinds that fail the check: handles, async, listeners, heap-growth or a profile's name, comma-separated (default all)")
+    .option('--fail-on <kinds>', "kinds that fail the check: handles, async, listeners, fds, heap-growth or a profile's name, comma-separated (default all)")
     .option('--ignore <rule>', 'ignore a type (TTYWRAP), a type by stack file (Timeout@node_modules/pino/**), a top function (fn:name) or any function (anyfn:name); repeatable', collect)
     .option('--settle <duration>', 'how long in-flight work may take to end before it is a leak (default 300ms)')
     .option('--baseline <file>', 'compare with a baseline: written from this run when missing, else only what is new counts')
