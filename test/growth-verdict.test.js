@@ -111,7 +111,11 @@ describe('heap growth verdict on real programs', { concurrency: 2 }, () => {
     const v = heapViolation(r);
     assert.ok(v, JSON.stringify(r.verdict));
     const file = `${FIXTURES}/als-timer-per-request.mjs`;
-    assert.match(v.message, new RegExp(`[\\d,]+ × Timeout in one Set.* held by throttles declared at ${file}:${markerLine(file, 'HOLDER')} `));
+    // Which group of the leak set comes first differs by V8: Node 20 and 24 name the Set of timers (declared at HOLDER);
+    // Node 22 has seen the responses the timers' closures keep, held by `res` in the same file. Either names the program's holder.
+    const holder = new RegExp(`[\\d,]+ × Timeout in one Set.* held by throttles declared at ${file}:${markerLine(file, 'HOLDER')} `);
+    const closure = new RegExp(`[\\d,]+ × \\S+.* held by res in ${file} `);
+    assert.ok(holder.test(v.message) || closure.test(v.message), v.message);
     assert.ok(r.report.processes[0].heapLeaks.snapshots.every((s) => s.label.startsWith('grown')), 'checkpoints on growth, no exit snapshot after them');
     assert.equal(r.verdict.violations.filter((x) => x.kind === 'heap-growth').length, 1, 'the heap profile is not judged by count');
   });
