@@ -12,9 +12,12 @@ export function startBusy(count = 2) {
   };
 }
 
-/** Runs `fn` with `count` busy processes beside it. */
+/** The busy processes test/stress.mjs already runs beside the whole suite (LEAKPROF_STRESS_BUSY). */
+const ALREADY_BUSY = Number(process.env.LEAKPROF_STRESS_BUSY ?? 0);
+
+/** Runs `fn` with `count` busy processes beside it, counting those the stress run already started. */
 export async function withBusy(count, fn) {
-  const stop = startBusy(count);
+  const stop = startBusy(Math.max(0, count - ALREADY_BUSY));
   try {
     return await fn();
   } finally {
