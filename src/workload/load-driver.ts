@@ -66,6 +66,9 @@ export interface LoadResult {
   slopeWholeRunBytesPerMin: number;
 }
 
+/** Fresh labels pushed between the heap checkpoints when labels churn: about 150 KB of the leaky compressor's strings. */
+const MIN_NEW_LABELS = 3000;
+
 export const DEFAULT_LOAD_OUTPUTS = ['total', 'count_samples', 'count_series', 'max'];
 
 function chunk<T>(items: T[], parts: number): T[][] {
@@ -124,19 +127,30 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
   let inFlight = false;
   let failure: Error | undefined;
 
-  // Checkpoints at a third and two thirds of the load, on its own clock, with pushes between them whatever the
-  // machine's pace: the second waits for two more completed pushes than the first saw, and the load runs until both are taken.
+  // Checkpoints at a third and two thirds of the load, on its own clock, with work between them whatever the
+  // machine's pace: the second waits for two more completed pushes than the first saw and, when labels churn, for
+  // MIN_NEW_LABELS fresh labels pushed since the first, so the leaky compressor's new labels stand out of the
+  // heap's start-up noise however few pushes a starved machine fits in. The load runs until both are taken
+  // (churn follows the wall clock, so the wait ends).
   let checkpoints = 0;
   let ticksDone = 0;
   let ticksAtFirst = 0;
+  let churnPushed = 0;
+  let churnAtFirst = 0;
   const checkpointOnProgress = (): void => {
     if (!options.onCheckpoint) return;
     const elapsed = Date.now() - start;
     if (checkpoints === 0 && elapsed >= options.durationMs / 3) {
       checkpoints = 1;
       ticksAtFirst = ticksDone;
+      churnAtFirst = churnPushed;
       options.onCheckpoint('load 1/3');
-    } else if (checkpoints === 1 && elapsed >= (2 * options.durationMs) / 3 && ticksDone >= ticksAtFirst + 2) {
+    } else if (
+      checkpoints === 1 &&
+      elapsed >= (2 * options.durationMs) / 3 &&
+      ticksDone >= ticksAtFirst + 2 &&
+      (options.churnPerSec === 0 || churnPushed - churnAtFirst >= MIN_NEW_LABELS)
+    ) {
       checkpoints = 2;
       options.onCheckpoint('load 2/3');
     }
@@ -150,11 +164,13 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: LoadProgres
     const now = Date.now();
     generator.advance(now - start);
     const batch = generator.batch(now);
+    const churned = generator.churned;
     inFlight = true;
     Promise.all(chunk(batch, concurrency).map(pushChunk))
       .then(() => {
         samplesPushed += batch.length;
         ticksDone++;
+        churnPushed = churned;
         checkpointOnProgress();
       })
       .catch((err: Error) => (failure ??= err))

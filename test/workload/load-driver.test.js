@@ -27,3 +27,19 @@ test('runLoad over HTTP (fixed): the import endpoint receives the same samples',
   assert.ok(r.seriesFlushed > 0);
   assert.ok(r.compressorItems > 0);
 });
+
+test('runLoad checkpoints (demo --heap): both taken, with 3,000 fresh labels pushed between them however short the load', async () => {
+  const shape = { variant: 'fixed', series: 200, labelsPerSeries: 5, durationMs: 300, pushIntervalMs: 50, concurrency: 2, http: false, intervalMs: 200, stalenessMs: 300 };
+  const taken = [];
+  const r = await runLoad({ ...shape, churnPerSec: 2000, onCheckpoint: (label) => taken.push(label) });
+  assert.deepEqual(taken, ['load 1/3', 'load 2/3']);
+  // Churn follows the wall clock: 3,000 labels at 2,000/s are handed out 1.5 s after the start at
+  // the earliest, and the second checkpoint waits for a push that carried them (a lower bound
+  // that holds on any machine, not a speed).
+  const end = r.memory.at(-1).tMs;
+  assert.ok(end >= 1500, `the load ended at ${end} ms, before 3,000 fresh labels could exist`);
+  // With no churn there is nothing to wait for: both checkpoints, and the load ends.
+  const still = [];
+  await runLoad({ ...shape, churnPerSec: 0, onCheckpoint: (label) => still.push(label) });
+  assert.deepEqual(still, ['load 1/3', 'load 2/3']);
+});
