@@ -7,24 +7,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePprof } from '../dist/report/pprof-proto.js';
-import { spawn } from 'node:child_process';
-import { describeGroups, leakprofCli, location, markerLine, processFor, ROOT, runLeakprof } from './helpers/leakprof.js';
+import { describeGroups, leakprofCli, location, markerLine, processFor, runLeakprof, spawnCollect } from './helpers/leakprof.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leakprof-profiles-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `node <args>` bare (no leakprof), cwd = the repository: exit code and stderr. */
-function nodeRun(args) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+/** `node <args>` bare (no leakprof), cwd = the repository: exit code and output. */
+const nodeRun = (args) => spawnCollect(process.execPath, args);
 
 /** The last line of stderr that is a JSON object: what a fixture printed about itself. */
 function printed(stderr) {

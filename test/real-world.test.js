@@ -6,41 +6,15 @@
 // branches that fix them (issue 10).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN, ROOT, markerLine } from './helpers/leakprof.js';
+import { checkToFile } from './helpers/check.js';
+import { ROOT, markerLine } from './helpers/leakprof.js';
 
 const F = 'fixtures/real-world';
 
 /** `leakprof check --timeout 180s -o report.json [flags] -- <command>` in `cwd`: exit code, verdict, stderr. */
 // Every fixture here ends by itself: --timeout is only a bound for a broken run (vitest took over 30 s at load 22).
-async function check(command, { flags = [], cwd = ROOT } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-real-world-'));
-  const out = join(dir, 'report.json');
-  try {
-    const result = await new Promise((resolve, reject) => {
-      const env = { ...process.env };
-      for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR', 'LEAKPROF_VERBOSE', 'GITHUB_ACTIONS']) delete env[name];
-      const child = spawn(process.execPath, [BIN, 'check', '--timeout', '180s', '-o', out, ...flags, '--', ...command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stdout.resume();
-      child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    let report;
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch (error) {
-      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
-    }
-    return { code: result.code, verdict: report.verdict, stderr: result.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const check = (command, { flags = [], cwd = ROOT } = {}) => checkToFile(command, { flags, cwd });
 
 const messages = (verdict) => verdict.violations.map((v) => v.message).join('\n') || '(no violations)';
 const at = (v) => (v.location ? `${v.location.file}:${v.location.line}` : '');

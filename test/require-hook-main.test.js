@@ -9,48 +9,13 @@
 // lines, through the inline source map the hook leaves.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN, ROOT, markerLine } from './helpers/leakprof.js';
+import { checkToFile } from './helpers/check.js';
+import { markerLine, spawnCollect } from './helpers/leakprof.js';
 
 const F = 'fixtures/require-hook';
 
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR', 'LEAKPROF_VERBOSE']) delete env[name];
-  return env;
-}
-
-function spawnHere(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function check(args) {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-require-hook-'));
-  const out = join(dir, 'report.json');
-  try {
-    const result = await spawnHere([BIN, 'check', '--timeout', '120s', '-o', out, '--', process.execPath, ...args]);
-    let report;
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch (error) {
-      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
-    }
-    return { ...result, verdict: report.verdict };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const spawnHere = (args) => spawnCollect(process.execPath, args);
+const check = (args) => checkToFile([process.execPath, ...args], { timeout: '120s' });
 
 const messages = (verdict) => verdict.violations.map((v) => v.message).join('\n') || '(no violations)';
 

@@ -5,11 +5,8 @@
 // take them back to its src/*.ts. And the workload's own error stacks are what bare Node prints.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describeGroups, handleGroups, leakprofCli, leaks, location, markerLine, ROOT, runLeakprof } from './helpers/leakprof.js';
+import { checkToFile } from './helpers/check.js';
+import { describeGroups, handleGroups, leakprofCli, leaks, location, markerLine, runLeakprof, spawnCollect } from './helpers/leakprof.js';
 
 const DIR = 'fixtures/source-maps';
 const POLLER = `${DIR}/poller.js`;
@@ -18,23 +15,8 @@ const MOCHA = 'node_modules/.bin/mocha';
 const SOURCE_MAPS = { NODE_OPTIONS: '--enable-source-maps' };
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 
-/** `leakprof check -o report.json <flags> -- <command>`: exit code and report (the runner prints to stdout). */
-async function check(command, env = undefined) {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-source-maps-'));
-  const out = join(dir, 'report.json');
-  try {
-    const result = await leakprofCli(['check', '--timeout', '120s', '-o', out, '--', ...command], { env });
-    let report;
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch (error) {
-      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
-    }
-    return { code: result.code, report, verdict: report.verdict };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** `leakprof check -o report.json -- <command>`: exit code and report (the runner prints to stdout). */
+const check = (command, env = {}) => checkToFile(command, { env, timeout: '120s' });
 
 /** Every frame anywhere in the report's processes (groups, created-by stacks, tops). */
 function allFrames(value, out = []) {
@@ -178,18 +160,7 @@ describe('source lines through maps a transform keeps itself', { concurrency: tr
 });
 
 /** `node <args>` bare, in the repository: its stdout. */
-function bare(args) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
-    delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.on('error', reject);
-    child.on('close', () => resolve(stdout));
-  });
-}
+const bare = async (args) => (await spawnCollect(process.execPath, args)).stdout;
 
 describe("the workload's error stacks are its own", { concurrency: true }, () => {
   const script = `${DIR}/require-throws.js`;

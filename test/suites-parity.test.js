@@ -4,54 +4,20 @@
 // own throttle timer (made during the last test), npm's own file handle when a script fails.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { BIN as LEAKPROF, markerLine, ROOT } from './helpers/leakprof.js';
+import { checkToFile } from './helpers/check.js';
+import { markerLine, ROOT, spawnCollect } from './helpers/leakprof.js';
 
 const S = 'fixtures/suites';
 const BIN = 'node_modules/.bin';
 
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR', 'LEAKPROF_VERBOSE']) delete env[name];
-  return env;
-}
-
-function spawnIn(cwd, command, args, extraEnv = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...cleanEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const node = (command) => (command[0] === 'node' ? [process.execPath, ...command.slice(1)] : command);
 
 /** The command as given (`node` is this Node), bare. */
-const bare = (command, cwd = ROOT, env = {}) => spawnIn(cwd, command[0] === 'node' ? process.execPath : command[0], command.slice(1), env);
+const bare = (command, cwd = ROOT, env = {}) => spawnCollect(node(command)[0], node(command).slice(1), { cwd, env });
 
 /** `leakprof check -o report.json [flags] -- <command>`: exit code, verdict, output. */
-async function check(command, flags = [], cwd = ROOT, env = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-parity-'));
-  const out = join(dir, 'report.json');
-  try {
-    const run = command[0] === 'node' ? [process.execPath, ...command.slice(1)] : command;
-    const result = await spawnIn(cwd, process.execPath, [LEAKPROF, 'check', '--timeout', '180s', '-o', out, ...flags, '--', ...run], env);
-    let report;
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch (error) {
-      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
-    }
-    return { ...result, verdict: report.verdict };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const check = (command, flags = [], cwd = ROOT, env = {}) => checkToFile(node(command), { flags, cwd, env });
 
 const stripColors = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
 const plainText = (r) => stripColors(r.stdout + r.stderr);

@@ -8,64 +8,19 @@
 // hang (exit 124) after --timeout instead of the leak at exit.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { leakprofCli, markerLine, ROOT } from './helpers/leakprof.js';
+import { checkToFile } from './helpers/check.js';
+import { markerLine, ROOT, spawnCollect } from './helpers/leakprof.js';
 
 const S = 'fixtures/suites';
 const BIN = 'node_modules/.bin';
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 
 /** `leakprof check -o report.json -- <command>` (in `cwd`, the repository root unless given): exit code, the report with its verdict, output. */
-async function check(command, flags = [], cwd = undefined) {
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-suites-'));
-  const out = join(dir, 'report.json');
-  try {
-    const args = ['check', '--idle', '12s', '--timeout', '120s', '-o', out, ...flags, '--', ...command];
-    const result = cwd ? await cliIn(cwd, args) : await leakprofCli(args);
-    let report;
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8'));
-    } catch (error) {
-      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
-    }
-    return { code: result.code, report, verdict: report.verdict, stdout: result.stdout, stderr: result.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** `node bin/leakprof.js <args>` in another folder (leakprofCli runs in the repository root). */
-function cliIn(cwd, args) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    for (const name of ['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
-    const child = spawn(process.execPath, [join(ROOT, 'bin/leakprof.js'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const check = (command, flags = [], cwd = ROOT) => checkToFile(command, { flags: ['--idle', '12s', ...flags], cwd, timeout: '120s' });
 
 /** A plain `node …` in the repository root, without leakprof's CLI. */
-function runNode(args) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.NODE_TEST_CONTEXT;
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
-}
+const runNode = (args) => spawnCollect(process.execPath, args);
 
 const describeViolations = (verdict) => verdict.violations.map((v) => v.message).join('\n') || '(no violations)';
 

@@ -1,6 +1,8 @@
 // `leakprof check` as a user runs it, for the check tests: the exit code is the verdict.
-import { spawn } from 'node:child_process';
-import { BIN, ROOT, leakprofCli } from './leakprof.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, leakprofCli, spawnCollect } from './leakprof.js';
 
 export { ROOT };
 
@@ -23,39 +25,38 @@ export function check(args, options = {}) {
 
 /** The CLI in another working directory (for config files). */
 export function checkIn(cwd, args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const e = { ...process.env, ...env };
-    for (const name of ['FORCE_COLOR', 'NO_COLOR', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'GITHUB_ACTIONS']) if (!(name in env)) delete e[name];
-    const child = spawn(process.execPath, [BIN, 'check', ...args], { cwd, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return leakprofCli(['check', ...args], { cwd, env: { GITHUB_ACTIONS: undefined, ...env } });
+}
+
+/**
+ * `leakprof check --timeout T -o report.json [flags] -- <command…>` (in `cwd`): what it printed,
+ * its exit code and the verdict from the report file, so the command's own stdout stays its own.
+ */
+export async function checkToFile(command, { flags = [], cwd = ROOT, env = {}, timeout = '180s' } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'leakprof-check-'));
+  const out = join(dir, 'report.json');
+  try {
+    const result = await checkIn(cwd, ['--timeout', timeout, '-o', out, ...flags, '--', ...command], env);
+    let report;
+    try {
+      report = JSON.parse(readFileSync(out, 'utf8'));
+    } catch (error) {
+      throw new Error(`no report (exit ${result.code}):\n${result.stderr}`, { cause: error });
+    }
+    return { ...result, report, verdict: report.verdict };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs a plain Node script (an API fixture) and parses the JSON it prints. */
-export function nodeJson(args, { env = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const e = { ...process.env, ...env };
-    delete e.NODE_TEST_CONTEXT;
-    delete e.NODE_OPTIONS;
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve({ code, out: JSON.parse(stdout), stderr });
-      } catch {
-        reject(new Error(`no JSON from ${args.join(' ')} (exit ${code}):\n${stdout}\n${stderr}`));
-      }
-    });
-  });
+export async function nodeJson(args, { env = {} } = {}) {
+  const { code, stdout, stderr } = await spawnCollect(process.execPath, args, { env });
+  try {
+    return { code, out: JSON.parse(stdout), stderr };
+  } catch {
+    throw new Error(`no JSON from ${args.join(' ')} (exit ${code}):\n${stdout}\n${stderr}`);
+  }
 }
 
 /** "file:line" of each violation. */

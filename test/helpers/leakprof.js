@@ -10,7 +10,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'leakprof.js');
 
 /** The environment the CLI runs in: this one, minus what would change its output or the workload's. */
-function cleanEnv(extra = {}) {
+export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const name of ['FORCE_COLOR', 'NO_COLOR', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'LEAKPROF_VERBOSE']) delete env[name];
   for (const [name, value] of Object.entries(extra)) {
@@ -21,12 +21,12 @@ function cleanEnv(extra = {}) {
 }
 
 /**
- * `node bin/leakprof.js <args…>`, cwd = repository root. Resolves with the exit code (or the
- * signal), stdout and stderr; never rejects on a non-zero exit.
+ * Runs `file args…` (cwd = repository root unless given) in cleanEnv(env) and resolves with the
+ * exit code (or the signal), stdout and stderr; never rejects on a non-zero exit.
  */
-export function leakprofCli(args, { env, stdin = 'ignore' } = {}) {
+export function spawnCollect(file, args, { cwd = ROOT, env, stdin = 'ignore' } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env: cleanEnv(env), stdio: [stdin, 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -34,6 +34,11 @@ export function leakprofCli(args, { env, stdin = 'ignore' } = {}) {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** `node bin/leakprof.js <args…>`, cwd = repository root (or `cwd`). */
+export function leakprofCli(args, { env, stdin = 'ignore', cwd = ROOT } = {}) {
+  return spawnCollect(process.execPath, [BIN, ...args], { cwd, env, stdin });
 }
 
 /**
