@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { leakprof, median, nodeBinary, root, whyPreload as why } from './lib/compare.js';
+import { leakprof, median, forEachNode, root, whyPreload as why, loadAverage, machine } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, nodes: { type: 'string', default: '20,24' } } });
 const rounds = Number(values.rounds);
@@ -31,17 +31,10 @@ function once(node, mode, load) {
   return { loadMs: JSON.parse(line).loadMs, wallMs };
 }
 
-const os = await import('node:os');
 // The machine is shared: the load average at start and end says how noisy the run was (ratios are within one run either way).
-const results = { date: new Date().toISOString(), rounds, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, runs: [] };
+const results = { date: new Date().toISOString(), rounds, machine: machine(), runs: [] };
 
-for (const major of values.nodes.split(',')) {
-  const node = nodeBinary(major);
-  if (!node) {
-    console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
-    continue;
-  }
-  const version = execFileSync(node, ['--version']).toString().trim();
+forEachNode(values.nodes, (node, version) => {
   for (const [loadName, load] of Object.entries(loads)) {
     const samples = Object.fromEntries(Object.keys(modes).map((m) => [m, { loadMs: [], wallMs: [] }]));
     once(node, 'bare', load); // warm the file cache
@@ -73,9 +66,9 @@ for (const major of values.nodes.split(',')) {
     results.runs.push(row);
     console.log(`${version} ${loadName.padEnd(5)} ` + Object.entries(row.modes).map(([m, v]) => `${m} ${v.ratio}x (${v.loadMs}ms; min ${v.minRatio}x)`).join(' | '));
   }
-}
+});
 
-results.machine.loadavgAtEnd = os.loadavg().map((x) => +x.toFixed(2));
+results.machine.loadavgAtEnd = loadAverage();
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/handles.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('written bench/results/handles.json');

@@ -9,10 +9,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { median, root, whyPreload } from './lib/compare.js';
+import { median, root, whyPreload, loadAverage, machine } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, handles: { type: 'string', default: '10000' }, idle: { type: 'string', default: '10' } } });
 const rounds = Number(values.rounds);
@@ -101,7 +100,7 @@ const results = {
   rounds,
   handles: Number(values.handles),
   idleSeconds: IDLE_S,
-  machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) },
+  machine: machine(),
   idleCpuMs: {},
   setupMs: {},
   scrape: {},
@@ -148,7 +147,7 @@ for (const [k, s] of Object.entries(samples.scrape)) {
     samples: s,
   };
 }
-results.machine.loadavgAtEnd = os.loadavg().map((x) => +x.toFixed(2));
+results.machine.loadavgAtEnd = loadAverage();
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/live-endpoint.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`idle CPU over ${IDLE_S}s (ms): ` + Object.entries(results.idleCpuMs).map(([m, v]) => `${m} ${v.median}`).join(' | '));

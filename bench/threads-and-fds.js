@@ -7,10 +7,9 @@
 //   node bench/threads-and-fds.js [--rounds 5]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { leakprof, median, root, whyPreload as why } from './lib/compare.js';
+import { leakprof, median, root, whyPreload as why, loadAverage, machine } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Math.max(1, Number(values.rounds));
@@ -36,7 +35,7 @@ function once(mode, load) {
   return { ...JSON.parse(out.toString().trim().split('\n').pop()), wallMs };
 }
 
-const results = { bench: 'threads-and-fds', date: new Date().toISOString(), node: process.version, rounds, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, loads: {} };
+const results = { bench: 'threads-and-fds', date: new Date().toISOString(), node: process.version, rounds, machine: machine(), loads: {} };
 for (const [name, load] of Object.entries(loads)) {
   const runs = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   for (let i = 0; i < rounds; i++) for (const mode of Object.keys(modes)) runs[mode].push(once(mode, load));
@@ -50,7 +49,7 @@ for (const [name, load] of Object.entries(loads)) {
   }
   results.loads[name] = { env: load.env, summary };
 }
-results.machine.loadavgAtEnd = os.loadavg().map((x) => +x.toFixed(2));
+results.machine.loadavgAtEnd = loadAverage();
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/threads-and-fds.json'), JSON.stringify(results, null, 2) + '\n');
 for (const [name, { summary }] of Object.entries(results.loads)) {

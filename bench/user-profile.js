@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { leakprof, median, nodeBinary, root } from './lib/compare.js';
+import { leakprof, median, forEachNode, root, loadAverage, machine } from './lib/compare.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, iterations: { type: 'string', default: '200000' }, nodes: { type: 'string', default: '20,24' } } });
 const rounds = Number(values.rounds);
@@ -24,15 +24,8 @@ function once(node, mode) {
   return JSON.parse(out.toString().trim().split('\n').pop());
 }
 
-const os = await import('node:os');
-const results = { date: new Date().toISOString(), rounds, iterations, machine: { cpus: os.cpus().length, loadavgAtStart: os.loadavg().map((x) => +x.toFixed(2)) }, runs: [] };
-for (const major of values.nodes.split(',')) {
-  const node = nodeBinary(major);
-  if (!node) {
-    console.error(`Node ${major}: not found (install it with .ci/run); skipped`);
-    continue;
-  }
-  const version = execFileSync(node, ['--version']).toString().trim();
+const results = { date: new Date().toISOString(), rounds, iterations, machine: machine(), runs: [] };
+forEachNode(values.nodes, (node, version) => {
   const samples = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   for (let r = 0; r < rounds; r++) for (const mode of Object.keys(modes)) samples[mode].push(once(node, mode));
   const row = { node: version, modes: {} };
@@ -43,7 +36,7 @@ for (const major of values.nodes.split(',')) {
   }
   results.runs.push(row);
   console.log(`${version}: ${Object.entries(row.modes).map(([m, r]) => `${m}: loop ${r.controlNs} ns, with add+remove ${r.profileNs} ns (+${r.addRemoveNs} ns, ${r.ratio}x)`).join('; ')}`);
-}
-results.machine.loadavgAtEnd = os.loadavg().map((x) => +x.toFixed(2));
+});
+results.machine.loadavgAtEnd = loadAverage();
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/user-profile.json'), `${JSON.stringify(results, null, 2)}\n`);

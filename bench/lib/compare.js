@@ -2,7 +2,7 @@
 // alternate the modes round by round so that every ratio is measured under the same noise.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -49,6 +49,14 @@ export function compare({ node, loads, modes, rounds }) {
   }
   return out;
 }
+
+/** The machine a run was on: cores, and the load average at the start (how noisy the run was; ratios are within one run either way). */
+export function machine() {
+  return { cpus: cpus().length, loadavgAtStart: loadAverage() };
+}
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+export const loadAverage = () => loadavg().map((x) => +x.toFixed(2));
 
 /**
  * Runs `body(node, version)` for each major in "20,24" that is installed (this Node, or the one
