@@ -43,6 +43,9 @@ test('the text report heads each thread `== pid N thread M: worker <file>`', asy
   const heads = stderr.split('\n').filter((l) => /^== pid \d+ thread \d+: worker fixtures\/worker-pool\/worker\.mjs \(snapshot /.test(l));
   assert.equal(heads.length, 4, stderr);
   assert.ok(heads.every((h) => h.includes('still running at the end')), heads.join('\n'));
+  // process.getActiveResourcesInfo() never lists a Worker: its count is no cross-check of the four tracked.
+  assert.match(stderr, /^4 @ WORKER ref /m);
+  assert.doesNotMatch(stderr, /cross-check: WORKER/);
 });
 
 test('clean twins: workers that stop by themselves (interval unref\'d by design), and workers terminated by their pool', async () => {

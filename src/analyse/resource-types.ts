@@ -23,7 +23,8 @@ const TYPES: Record<string, TypeInfo> = {
   PIPESERVERWRAP: { nodeName: 'PipeServerWrap', hint: 'a server still listening on a pipe: call server.close() when done' },
   UDPWRAP: { nodeName: 'UDPWrap', hint: 'a UDP socket still bound: call socket.close()' },
   PROCESSWRAP: { nodeName: 'ProcessWrap', hint: 'a child process still running: kill it or wait for it to exit; .unref() it only if it should outlive you' },
-  WORKER: { nodeName: 'Worker', hint: 'a worker thread still running: worker.terminate() it, or tell it to stop and await its exit' },
+  // No nodeName: process.getActiveResourcesInfo() never lists a Worker (Node 20, 22 and 24), so there is nothing to cross-check.
+  WORKER: { hint: 'a worker thread still running: worker.terminate() it, or tell it to stop and await its exit' },
   MESSAGEPORT: { nodeName: 'MessagePort', hint: 'a MessagePort still open: call port.close()' },
   FSEVENTWRAP: { nodeName: 'FSEventWrap', hint: 'an fs.watch() watcher still open: call watcher.close()' },
   STATWATCHER: { nodeName: 'StatWatcher', hint: 'an fs.watchFile() poller still running: call fs.unwatchFile()' },
