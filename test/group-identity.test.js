@@ -102,3 +102,18 @@ test('a later check with that baseline: the same groups are known; one moved bet
   assert.equal(violations[0].count, 1);
   assert.equal(`${violations[0].location.file}:${violations[0].location.line}`, at('HELPER'));
 });
+
+test('`leakprof top` over that report: one row per group, each caller of the helper its own', async () => {
+  const { GrowthView } = await import('../dist/live/growth-view.js');
+  const view = new GrowthView();
+  view.add(report, 0);
+  const rows = new Map(view.rows.filter((r) => r.profile === 'handles').map((r) => [r.where, r.count]));
+  assert.deepEqual(
+    rows,
+    new Map([
+      [at('LIBRARY'), 5],
+      [`${at('HELPER')} < ${at('CALLER-A')}`, 3],
+      [`${at('HELPER')} < ${at('CALLER-B')}`, 1],
+    ]),
+  );
+});
