@@ -288,11 +288,21 @@ describe('config files from a clone (item 16)', { concurrency: true }, () => {
 test('a baseline with a damaged group: one line naming the group, exit 2, the workload never started', async () => {
   const dir = tmp();
   const file = join(dir, 'baseline.json');
-  writeFileSync(file, JSON.stringify({ schema: 'leakprof.baseline/v1', createdAt: '', groups: [null] }));
+  writeFileSync(file, JSON.stringify({ schema: 'leakprof.baseline/v2', createdAt: '', groups: [null] }));
   const { code, stdout, stderr } = await leakprofCli(['check', '--baseline', file, CLEAN]);
   assert.equal(code, 2);
   assert.equal(stdout, '');
   oneLine(stderr, /baseline\.json: groups\[0\] is not a baseline group .* rerun with --update-baseline/);
+});
+
+test('a baseline of an older leakprof (v1: coarser than a report\'s groups): one line, exit 2, rewrite it', async () => {
+  const dir = tmp();
+  const file = join(dir, 'baseline.json');
+  writeFileSync(file, JSON.stringify({ schema: 'leakprof.baseline/v1', createdAt: '', groups: [{ profile: 'handles', type: 'Timeout', label: 'Timeout 10ms', location: 'a.js:1', count: 1 }] }));
+  const { code, stdout, stderr } = await leakprofCli(['check', '--baseline', file, CLEAN]);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  oneLine(stderr, /baseline of an older leakprof \(leakprof\.baseline\/v1.*rerun with --update-baseline/);
 });
 
 describe('small (item 18)', { concurrency: true }, () => {

@@ -96,7 +96,7 @@ describe('leakprof check', { concurrency: true }, () => {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /baseline written to .* \(1 group\(s\) alive now\)/);
     const baseline = JSON.parse(readFileSync(file, 'utf8'));
-    assert.equal(baseline.schema, 'leakprof.baseline/v1');
+    assert.equal(baseline.schema, 'leakprof.baseline/v2');
     assert.deepEqual(baseline.groups.map((g) => [g.type, g.location, g.count]), [['TCPSERVERWRAP', at(ONE, 'LEAK'), 1]]);
     // Same leak again: known. Another program's leaks: new.
     const again = await checkJson(['--baseline', file, ONE]);

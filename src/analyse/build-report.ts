@@ -10,6 +10,7 @@ import { testFromSource } from './test-from-source.js';
 import { formatDuration } from '../util/duration.js';
 import { countsOf, growthOf, seriesUpTo } from './growth.js';
 import { sampleSignature } from './signature.js';
+import { groupKey, identityOf } from '../transport/group-identity.js';
 
 export interface ProcessReportOptions {
   cwd: string;
@@ -45,22 +46,25 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
   const series = snap ? seriesOf(spool, snap) : [];
   const profiles: ProfileReport[] = (snap?.profiles ?? []).map((wire) => {
     const profile = wire.descriptor === undefined ? { ...wire, descriptor: fromWireV1(wire.name) } : wire;
-    const groups = new Map<string, GroupReport>();
+    // One group per identity (../transport/group-identity.ts), read off the group as the report shows it; its series sums the samples merged into it.
+    const groups = new Map<string, { group: GroupReport; series: Set<string> }>();
     for (const sample of profile.samples) {
-      const signature = sampleSignature(sample, snap!.stacks);
       const group = buildGroup(sample, snap!.stacks, options.cwd, profile.descriptor);
-      const same = groups.get(signature);
-      if (same) mergeInto(same, group);
-      else {
-        const key = `${profile.name}\u0001${signature}`;
-        const counts = series.map((s) => ({ time: s.time, count: s.counts.get(key) ?? 0 }));
-        const growth = growthOf(counts);
-        if (growth) group.growth = growth;
-        if (counts.length > 1) group.peak = Math.max(...counts.map((c) => c.count));
-        groups.set(signature, group);
-      }
+      const key = groupKey(identityOf(profile.name, group));
+      const seriesKey = sampleSignature(profile.name, sample, snap!.stacks);
+      const same = groups.get(key);
+      if (same) {
+        mergeInto(same.group, group);
+        same.series.add(seriesKey);
+      } else groups.set(key, { group, series: new Set([seriesKey]) });
     }
-    const out: ProfileReport = { name: profile.name, descriptor: describe(profile.descriptor), total: profile.total, groups: [...groups.values()].sort(compareGroups) };
+    for (const { group, series: keys } of groups.values()) {
+      const counts = series.map((s) => ({ time: s.time, count: [...keys].reduce((sum, k) => sum + (s.counts.get(k) ?? 0), 0) }));
+      const growth = growthOf(counts);
+      if (growth) group.growth = growth;
+      if (counts.length > 1) group.peak = Math.max(...counts.map((c) => c.count));
+    }
+    const out: ProfileReport = { name: profile.name, descriptor: describe(profile.descriptor), total: profile.total, groups: [...groups.values()].map((g) => g.group).sort(compareGroups) };
     if (profile.totalBytes !== undefined) out.totalBytes = profile.totalBytes;
     return out;
   });
@@ -229,11 +233,11 @@ function grewAndWent(series: Array<{ time: number; counts: Map<string, number> }
     const growth = growthOf(rising);
     // A pool filling up rises once or twice and levels off (0 → 1 → 2 sockets): growth that is gone by the end must have risen at four samples at least.
     if (!growth || rising.filter((c, i) => i > 0 && c.count > rising[i - 1]!.count).length < MIN_RISES) continue;
-    const [profileName] = key.split('\u0001');
+    const [profileName] = key.split('\u0000');
     const snapAt = peaks.get(key)?.snapshot;
     if (snapAt === undefined) continue;
     const profile = snapAt.profiles.find((p) => p.name === profileName);
-    const samples = (profile?.samples ?? []).filter((sample) => `${profileName}\u0001${sampleSignature(sample, snapAt.stacks)}` === key);
+    const samples = (profile?.samples ?? []).filter((sample) => sampleSignature(profileName!, sample, snapAt.stacks) === key);
     if (samples.length === 0) continue;
     const described = profile!.descriptor ?? fromWireV1(profileName!);
     const group = buildGroup(samples[0]!, snapAt.stacks, cwd, described);

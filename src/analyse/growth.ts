@@ -8,14 +8,14 @@ import type { GroupGrowth, HeapTrend } from '../report/schema.js';
 import { sampleSignature } from './signature.js';
 import { trendOf } from './trend-test.js';
 
-/** Counts per profile and group signature, for one snapshot. */
+/** Counts per group (its key: ../transport/group-identity.ts, profile included), for one snapshot. */
 export type CountsBySignature = Map<string, number>;
 
 export function countsOf(snap: SnapshotMessage): CountsBySignature {
   const out: CountsBySignature = new Map();
   for (const profile of snap.profiles) {
     for (const sample of profile.samples) {
-      const key = `${profile.name}\u0001${sampleSignature(sample, snap.stacks)}`;
+      const key = sampleSignature(profile.name, sample, snap.stacks);
       out.set(key, (out.get(key) ?? 0) + sample.count);
     }
   }

@@ -1,33 +1,28 @@
 /**
- * What makes two samples one group in a report: the frames a person sees. Samples whose
- * stacks differ only in Node's or a library's frames (a timer callback run from
- * `listOnTimeout` or from `processTimers`) read the same, so they are counted together,
- * and the same key follows a group from one snapshot to the next.
+ * A wire sample's group, before the report is built: the identity of ../transport/group-identity.ts
+ * read off the wire's frames (classified here, paths not yet made relative to the working
+ * directory, which changes no group). Growth's series key by it; the report keys its groups by
+ * the same identity read off the groups it built, so both split samples alike.
  */
 import type { WireFrame, WireSample } from '../transport/messages.js';
-import { frameKind } from './frames.js';
+import { groupKey, identityOf, type IdentityFrame } from '../transport/group-identity.js';
+import { frameKind, toPath } from './frames.js';
 
-export function sampleSignature(sample: WireSample, stacks: Record<string, WireFrame[]>): string {
-  return [
-    sample.type,
-    sample.label,
-    sample.state,
-    visibleFrames(stacks[sample.stack]),
-    topUser(stacks[sample.createdBy]),
-  ].join('\u0000');
+export function sampleSignature(profile: string, sample: WireSample, stacks: Record<string, WireFrame[]>): string {
+  const frames = sample.stack >= 0 ? stacks[sample.stack] : undefined;
+  const by = sample.createdBy >= 0 ? stacks[sample.createdBy] : undefined;
+  return groupKey(
+    identityOf(profile, {
+      type: sample.type,
+      label: sample.label,
+      state: sample.state,
+      frames: frames ? identityFrames(frames) : null,
+      createdBy: by ? { frames: identityFrames(by) } : undefined,
+      test: sample.test,
+    }),
+  );
 }
 
-function where(f: WireFrame): string {
-  return `${f.file}:${f.line}:${f.col}${f.async ? 'a' : ''}`;
-}
-
-function visibleFrames(frames: WireFrame[] | undefined): string {
-  if (frames === undefined) return '-';
-  const user = frames.filter((f) => frameKind(f.file) === 'user');
-  return (user.length > 0 ? user : frames).map(where).join('|');
-}
-
-function topUser(frames: WireFrame[] | undefined): string {
-  const top = frames?.find((f) => frameKind(f.file) === 'user');
-  return top ? where(top) : '-';
+function identityFrames(frames: WireFrame[]): IdentityFrame[] {
+  return frames.map((f) => ({ file: toPath(f.file), line: f.line, column: f.col, kind: frameKind(f.file) }));
 }

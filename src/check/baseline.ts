@@ -1,20 +1,22 @@
 /**
  * Baselines, goleak's IgnoreCurrent across runs: a file listing what was alive, and later
- * checks count only what is new. Groups match by profile, type, label and the file:line they
- * come from — never by pid or async id, which change every run — and counts above the
- * baseline's count are new.
+ * checks count only what is new. Each entry is a group's identity (../transport/group-identity.ts:
+ * profile, type, label, state, the user's frames that made it, its created-by, its test), so a
+ * baseline has exactly the report's groups — never a pid or async id, which change every run —
+ * and counts above the baseline's count are new. The same group in several processes is one
+ * entry, its counts summed (processes are not matched across runs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { GroupReport, ProcessReport } from '../report/schema.js';
+import { groupKey, identityOf, type GroupIdentity } from '../transport/group-identity.js';
 import { locationText } from './group-location.js';
 
-export const BASELINE_SCHEMA = 'leakprof.baseline/v1';
+export const BASELINE_SCHEMA = 'leakprof.baseline/v2';
+/** v1 matched by type, label and one file:line: coarser than a report's groups. */
+const OLD_SCHEMAS = new Set(['leakprof.baseline/v1']);
 
-export interface BaselineGroup {
-  profile: string;
-  type: string;
-  label: string;
-  /** file:line, or null when the group had no stack. */
+export interface BaselineGroup extends GroupIdentity {
+  /** Where a person looks, file:line, or null when the group had no stack: for reading, not matching. */
   location: string | null;
   count: number;
 }
@@ -28,10 +30,6 @@ export interface Baseline {
 
 export class BaselineError extends Error {}
 
-export function baselineKey(profile: string, group: Pick<GroupReport, 'type' | 'label'>, location: string | null): string {
-  return `${profile}\u0000${group.type}\u0000${group.label}\u0000${location ?? ''}`;
-}
-
 /** What is alive in these processes (everything the workload made: Node's own resources aside). */
 export function baselineFrom(processes: readonly ProcessReport[], command?: string[]): Baseline {
   const byKey = new Map<string, BaselineGroup>();
@@ -39,11 +37,11 @@ export function baselineFrom(processes: readonly ProcessReport[], command?: stri
     for (const profile of proc.profiles) {
       for (const group of profile.groups) {
         if (group.internal) continue;
-        const location = locationText(group);
-        const key = baselineKey(profile.name, group, location);
+        const identity = identityOf(profile.name, group);
+        const key = groupKey(identity);
         const entry = byKey.get(key);
         if (entry) entry.count += group.count;
-        else byKey.set(key, { profile: profile.name, type: group.type, label: group.label, location, count: group.count });
+        else byKey.set(key, { ...identity, location: locationText(group), count: group.count });
       }
     }
   }
@@ -58,14 +56,14 @@ export class BaselineBudget {
 
   constructor(baseline: Baseline) {
     for (const g of baseline.groups) {
-      const key = baselineKey(g.profile, g, g.location);
+      const key = groupKey(g);
       this.left.set(key, (this.left.get(key) ?? 0) + g.count);
     }
   }
 
   /** How many of `count` the baseline already knew; those are used up. */
   take(profile: string, group: GroupReport, count: number): number {
-    const key = baselineKey(profile, group, locationText(group));
+    const key = groupKey(identityOf(profile, group));
     const left = this.left.get(key) ?? 0;
     const known = Math.min(left, count);
     if (known > 0) this.left.set(key, left - known);
@@ -81,13 +79,27 @@ export function readBaseline(file: string): Baseline {
     throw new BaselineError(`cannot read baseline ${file}: ${(error as Error).message.replace(/\s+/g, ' ')} (delete it, or rerun with --update-baseline)`);
   }
   const b = parsed as Partial<Baseline>;
+  if (typeof b?.schema === 'string' && OLD_SCHEMAS.has(b.schema)) {
+    throw new BaselineError(`${file} is a baseline of an older leakprof (${b.schema}, coarser than a report's groups); rerun with --update-baseline to rewrite it`);
+  }
   if (b?.schema !== BASELINE_SCHEMA || !Array.isArray(b.groups)) {
     throw new BaselineError(`${file} is not a leakprof baseline (expected "schema": "${BASELINE_SCHEMA}"); rerun with --update-baseline to rewrite it`);
   }
   b.groups.forEach((g: unknown, i) => {
     const x = g as Partial<BaselineGroup> | null;
-    const ok = x !== null && typeof x === 'object' && typeof x.profile === 'string' && typeof x.type === 'string' && typeof x.label === 'string' && (x.location === null || typeof x.location === 'string') && Number.isInteger(x.count) && x.count! >= 0;
-    if (!ok) throw new BaselineError(`${file}: groups[${i}] is not a baseline group (profile, type, label, location, count); rerun with --update-baseline to rewrite it`);
+    const text = (v: unknown): boolean => typeof v === 'string';
+    const ok =
+      x !== null &&
+      typeof x === 'object' &&
+      [x.profile, x.type, x.label, x.state].every(text) &&
+      Array.isArray(x.stack) &&
+      x.stack.every(text) &&
+      (x.createdBy === null || text(x.createdBy)) &&
+      (x.test === undefined || text(x.test)) &&
+      (x.location === null || text(x.location)) &&
+      Number.isInteger(x.count) &&
+      x.count! >= 0;
+    if (!ok) throw new BaselineError(`${file}: groups[${i}] is not a baseline group (profile, type, label, state, stack, createdBy, location, count); rerun with --update-baseline to rewrite it`);
   });
   return b as Baseline;
 }

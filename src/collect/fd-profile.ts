@@ -27,6 +27,7 @@ import { SampleGroups, type SampleHead } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
 import type { RawStack, StackTable } from './stack-table.js';
 import { currentTest, testName } from './test-context.js';
+import { rawGroupKey } from '../transport/group-identity.js';
 
 /** How the descriptor was opened: the group's type, and what the report's hint says to close. */
 export type FdKind = 'fd' | 'ReadStream' | 'WriteStream' | 'FileHandle';
@@ -213,7 +214,7 @@ export class FdTable implements ProfileSource {
       if (mark.stack === -2) mark.stack = mark.raw === undefined ? -1 : this.stacks.resolve(mark.raw);
       mark.raw = undefined;
       groups.add(
-        `${mark.kind}\u0000${mark.stack}\u0000${mark.test}`,
+        rawGroupKey(mark.kind, 'open', mark.stack, -1, mark.test),
         () => {
           const head: SampleHead = { type: mark.kind, label: mark.kind, state: 'open', stack: mark.stack, createdBy: -1, createdByAsync: -1 };
           const name = testName(mark.test);

@@ -15,6 +15,7 @@ import { UNOPENED, type WireEntry, type WireProfile, type WireSample } from '../
 import { describe, isAlive, streamUnder } from './resource-details.js';
 import { HANDLES_PROFILE, ResourceTable, type LiveRecord } from './resource-table.js';
 import type { SampleHead } from './sample-groups.js';
+import { rawGroupKey } from '../transport/group-identity.js';
 import { testName } from './test-context.js';
 
 interface Group {
@@ -73,7 +74,7 @@ export class HandleGroups {
     const createdBy = this.table.createdByOf(record);
     const ancestor = createdBy >= 0 ? this.table.ancestors[createdBy] : undefined;
     // The same grouping as a walk's (snapshot.ts): where the ancestor's code is, not which ancestor.
-    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}\u0000${record.test}`;
+    const key = rawGroupKey(label, state, stack, ancestor?.stack ?? -1, record.test);
     let group = this.groups.get(key);
     if (group === undefined) {
       const head: SampleHead = { type, label, state, stack, createdBy: ancestor?.stack ?? -1, createdByAsync: ancestor?.asyncId ?? -1 };

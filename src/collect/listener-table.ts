@@ -16,6 +16,7 @@ import { currentTest, testName } from './test-context.js';
 import type { ProfileSource } from './snapshot.js';
 import { StackBudget } from './stack-budget.js';
 import type { StackTable } from './stack-table.js';
+import { rawGroupKey } from '../transport/group-identity.js';
 
 interface Mark {
   stack: number;
@@ -120,7 +121,7 @@ export class ListenerTable implements ListenerListener, ProfileSource {
         const stack = mark?.stack ?? -1;
         const test = mark?.test ?? -1;
         groups.add(
-          `${label}\u0000${stack}\u0000${test}`,
+          rawGroupKey(label, 'attached', stack, -1, test),
           () => {
             const head: SampleHead = { type: 'listener', label, state: 'attached', stack, createdBy: -1, createdByAsync: -1 };
             const name = testName(test);

@@ -8,6 +8,7 @@ import { describe, isAlive, isClosing, streamUnder } from './resource-details.js
 import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { mapFrames } from './source-maps.js';
 import type { StackTable } from './stack-table.js';
+import { rawGroupKey } from '../transport/group-identity.js';
 import { testName, testNotes, testRunner } from './test-context.js';
 
 /** A profile other than handles (async, listeners, heap, a user's own): folds its live things at snapshot time. */
@@ -132,7 +133,7 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
     const createdBy = ctx.table.createdByOf(record);
     const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
     // Grouped by where the ancestor's code is, not by which ancestor: 20 sockets accepted by one server are one group.
-    const key = `${label}\u0000${state}\u0000${stack}\u0000${ancestor?.stack ?? -1}\u0000${record.test}`;
+    const key = rawGroupKey(label, state, stack, ancestor?.stack ?? -1, record.test);
     const entry: WireEntry = { id: asyncId, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: record.trigger };
     if (details) entry.details = details;
     groups.add(

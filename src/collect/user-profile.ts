@@ -28,6 +28,7 @@ import { SampleGroups, type SampleHead } from './sample-groups.js';
 import type { ProfileSource } from './snapshot.js';
 import type { CaptureBoundary, RawStack, StackTable } from './stack-table.js';
 import { currentTest, testName } from './test-context.js';
+import { rawGroupKey } from '../transport/group-identity.js';
 
 export interface ProfileOptions {
   /** What to do about an item left in the profile: the report's `hint:` and the end of check's one-line message. */
@@ -219,7 +220,7 @@ export class UserProfileTable implements ProfileSource, ProfileSink {
     const stack = entry.raw === undefined ? -1 : this.stacks.resolve(entry.raw, undefined, entry.skip);
     entry.raw = undefined;
     const labelText = entry.labels === undefined ? '' : Object.entries(entry.labels).map(([k, v]) => `${k}=${v}`).join(' ');
-    const key = `${stack}\u0000${labelText}\u0000${entry.test}`;
+    const key = rawGroupKey(labelText, 'added', stack, -1, entry.test);
     let group = this.groups.get(key);
     if (group === undefined) {
       const head: SampleHead = {

@@ -4,6 +4,7 @@
  * Pure: the command does the fetching and the drawing.
  */
 import { locationText } from '../check/group-location.js';
+import { groupKey, identityOf } from '../transport/group-identity.js';
 import type { Report } from '../report/schema.js';
 import { formatBytes } from '../util/bytes.js';
 
@@ -45,8 +46,11 @@ export class GrowthView {
       if (profile.name === 'heap') continue;
       for (const g of profile.groups) {
         if (g.internal || g.benign) continue;
-        const where = locationText(g) ?? '(no stack)';
-        const key = `${profile.name}\u0000${g.label}\u0000${g.state}\u0000${where}`;
+        // A group is a group of the report (../transport/group-identity.ts): one helper's two callers are two rows, each saying its caller.
+        const identity = identityOf(profile.name, g);
+        const caller = g.top !== null && identity.stack.length > 1 ? ` < ${identity.stack[1]!.replace(/:\d+$/, '')}` : '';
+        const where = `${locationText(g) ?? '(no stack)'}${caller}`;
+        const key = groupKey(identity);
         const row = counts.get(key);
         if (row) row.count += g.count;
         else counts.set(key, { key, profile: profile.name, label: g.label, state: g.state, where, count: g.count });

@@ -61,7 +61,11 @@ export function frameName(frame: PprofFrame): string {
   return '<unknown>';
 }
 
-/** The key two samples share when pprof would merge them: same frames, same labels. */
+/**
+ * The key two samples share when pprof would merge them: same frames, same labels. pprof's own
+ * rule, for profiles of any producer; a leakprof report's groups are ../transport/group-identity.ts's,
+ * and each is one sample whose frames and labels keep it apart from the others.
+ */
 export function sampleKey(sample: PprofSample): string {
   const frames = sample.frames.map((f) => `${f.address ?? ''}\u0001${f.name}\u0001${f.file}\u0001${f.line}\u0001${f.column}\u0001${f.objfile}`).join('\u0002');
   const labels = Object.keys(sample.labels)

@@ -1,12 +1,15 @@
 /**
  * `leakprof report new.json --base old.json`: what changed between two runs, group by group.
- * Groups are matched by what a person reads in them (type, label, state and the frames of the
- * user's code, file:line:col), processes by their command line, profiles by name, so the
- * answer to "what is new since the last release" is: added, grown, shrunk, gone.
+ * Groups are matched by their identity (../transport/group-identity.ts: what a person reads in
+ * them), so a report against itself has exactly its own groups, all unchanged; what is left
+ * unpaired is then paired with the label's numbers masked (a timer's delay computed from the
+ * clock). Processes are matched by their command line, profiles by name, so the answer to "what
+ * is new since the last release" is: added, grown, shrunk, gone.
  */
 import type { ChalkInstance } from 'chalk';
 import { plain } from './colors.js';
 import type { FrameReport, GroupReport, ProcessReport, Report } from './schema.js';
+import { groupKey, identityOf, looseGroupKey } from '../transport/group-identity.js';
 
 export const REPORT_DIFF_SCHEMA = 'leakprof.report-diff/v1';
 
@@ -51,17 +54,6 @@ function where(f: FrameReport): string {
   return `${f.file}:${f.line}:${f.column}`;
 }
 
-/**
- * The group's identity across runs: what it is and the user's frames that made it. Numbers in
- * the label are left out: a timer's remaining time (`Timeout 532ms`) differs from run to run.
- */
-export function groupSignature(g: GroupReport): string {
-  const frames = g.frames ?? [];
-  const user = frames.filter((f) => f.kind === 'user');
-  const createdBy = g.createdBy?.top ? where(g.createdBy.top) : '-';
-  return [g.type, g.label.replace(/\d+(\.\d+)?/g, '#'), g.state, (user.length > 0 ? user : frames).map(where).join('|') || '-', createdBy].join('\u0000');
-}
-
 /** Where a person looks: the user's frame, else Go's "created by", else the innermost frame. */
 function locationOf(g: GroupReport): string | null {
   if (g.top) return `${where(g.top)} ${g.top.function || '<anonymous>'}`;
@@ -87,6 +79,31 @@ function pairProcesses(current: Report, base: Report): Array<[ProcessReport | nu
   return pairs;
 }
 
+/** The groups of one profile in both runs, paired: by identity, then what is left by the loose identity; a side is empty for an added or gone group. */
+function pairGroups(profile: string, after: readonly GroupReport[], before: readonly GroupReport[]): Array<[GroupReport[], GroupReport[]]> {
+  const by = (groups: readonly GroupReport[], key: (g: GroupReport) => string): Map<string, GroupReport[]> => {
+    const out = new Map<string, GroupReport[]>();
+    for (const g of groups) {
+      const k = key(g);
+      const same = out.get(k);
+      if (same) same.push(g);
+      else out.set(k, [g]);
+    }
+    return out;
+  };
+  const exact = (g: GroupReport): string => groupKey(identityOf(profile, g));
+  const loose = (g: GroupReport): string => looseGroupKey(identityOf(profile, g));
+  const a = by(after, exact);
+  const b = by(before, exact);
+  const pairs: Array<[GroupReport[], GroupReport[]]> = [];
+  for (const [key, groups] of a) if (b.has(key)) pairs.push([groups, b.get(key)!]);
+  const leftA = by(after.filter((g) => !b.has(exact(g))), loose);
+  const leftB = by(before.filter((g) => !a.has(exact(g))), loose);
+  for (const [key, groups] of leftA) pairs.push([groups, leftB.get(key) ?? []]);
+  for (const [key, groups] of leftB) if (!leftA.has(key)) pairs.push([[], groups]);
+  return pairs;
+}
+
 export function diffReports(current: Report, base: Report): ReportDiff {
   const profiles: ProfileDiff[] = [];
   for (const [proc, baseProc] of pairProcesses(current, base)) {
@@ -94,15 +111,10 @@ export function diffReports(current: Report, base: Report): ReportDiff {
     for (const name of names) {
       const now = proc?.profiles.find((p) => p.name === name);
       const was = baseProc?.profiles.find((p) => p.name === name);
-      const before = new Map<string, GroupReport[]>();
-      for (const g of was?.groups ?? []) before.set(groupSignature(g), [...(before.get(groupSignature(g)) ?? []), g]);
-      const after = new Map<string, GroupReport[]>();
-      for (const g of now?.groups ?? []) after.set(groupSignature(g), [...(after.get(groupSignature(g)) ?? []), g]);
+      const pairs = pairGroups(name, now?.groups ?? [], was?.groups ?? []);
       const changes: GroupChange[] = [];
       let unchanged = 0;
-      for (const key of new Set([...after.keys(), ...before.keys()])) {
-        const a = after.get(key) ?? [];
-        const b = before.get(key) ?? [];
+      for (const [a, b] of pairs) {
         const count = a.reduce((s, g) => s + g.count, 0);
         const baseCount = b.reduce((s, g) => s + g.count, 0);
         const sample = (a[0] ?? b[0])!;
