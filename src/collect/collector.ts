@@ -256,8 +256,16 @@ export function attachToSpool(config: CollectorConfig): Collector {
     }),
   );
 
-  // Threads: a terminated worker writes its last snapshot when its parent's terminate() asks (thread-ends.ts).
-  answerThreadEnd(() => asOwn(() => writer.append(collector.signalSnapshot('terminate()'))));
+  // Threads: a terminated worker writes its last snapshot when its parent's terminate() asks (thread-ends.ts),
+  // and no heartbeat after it: the thread ends next, and a later heartbeat would stand in for its last snapshot
+  // (seen under load: one written 18 ms after the answer made a leaking test thread "unfinished", never judged).
+  let answeredEnd = false;
+  answerThreadEnd(() =>
+    asOwn(() => {
+      writer.append(collector.signalSnapshot('terminate()'));
+      answeredEnd = true;
+    }),
+  );
   askBeforeTerminate();
 
   if (isMainThread && isRunnerWorker()) {
@@ -286,6 +294,7 @@ export function attachToSpool(config: CollectorConfig): Collector {
     let sinceBeat = 0;
     // Its own file work (the requests file, the spool) inside asOwn: the fds profile and the resource table never see it, nor count it as a change.
     const beat = (): void => {
+      if (answeredEnd) return;
       const request = requests.poll();
       sinceBeat += pollMs;
       if (!request && sinceBeat < config.heartbeatMs) return;

@@ -23,7 +23,7 @@ import { formatDuration } from '../util/duration.js';
 import { exitCodeForSignal } from '../util/signals.js';
 import { addHeapLeaks } from './heap-leaks.js';
 import { watchIdle } from '../supervise/idle-watch.js';
-import { processTree } from '../supervise/proc-stat.js';
+import { processTree } from '../util/proc-stat.js';
 import { checkTimerRange } from '../util/duration.js';
 import { WorkloadError } from '../util/errors.js';
 

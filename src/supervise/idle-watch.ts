@@ -9,7 +9,7 @@
  * and waits a little now and then, and is. The moment a report is taken follows the workload's
  * progress, whatever the machine's load.
  */
-import { threadScheds, type ThreadSched } from './proc-stat.js';
+import { threadScheds, type ThreadSched } from '../util/proc-stat.js';
 
 export interface IdleWatchOptions {
   /** How long every process must stay idle. */

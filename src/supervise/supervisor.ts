@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { SnapshotMessage } from '../transport/messages.js';
 import { RequestSender } from '../transport/requests.js';
 import { newestSnapshot, spoolPids, SpoolReader } from '../transport/spool-reader.js';
-import { procStat, threadSched, type ProcStat } from './proc-stat.js';
+import { procStat, threadSched, type ProcStat } from '../util/proc-stat.js';
 
 /**
  * A snapshot request unanswered after this much of the process's own CPU, or this long asleep
