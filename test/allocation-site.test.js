@@ -87,6 +87,16 @@ describe('check names the holder, its declaration and the allocating line of a l
     const fixed = await checkJson(['--max-heap-growth', '5MB', '--', 'node', CACHE, '--fixed']);
     assert.equal(heapViolation(fixed), undefined, JSON.stringify(fixed.verdict));
     assert.equal(fixed.code, 0);
+    // Judged, not passed for want of samples: the control is a real one.
+    assert.match(fixed.verdict.totals.find((t) => t.kind === 'heap-growth').note, /^steady in pid/);
+  });
+
+  test('check --heap on a fetch().then(() => loop()) poll loop: the promises named as a chain through their callbacks\' closures; two lines make promises in loop, so its header, not a guess', async () => {
+    const file = 'fixtures/growth/poll-loop.mjs';
+    const r = await checkJson(['--heap', '--max-heap-growth', '5MB', file]);
+    const v = heapViolation(r);
+    assert.ok(v, JSON.stringify(r.verdict));
+    assert.match(v.message, new RegExp(`[\\d,]+ × Promise in a chain through [^,]*\\(closure scope\\),.* allocated in loop \\(${file}:${markerLine(file, 'LOOP')}\\) \\(.*\\) ×[\\d,]+ `));
   });
 
   test('check --heap passes the fixed twin and the clean warm-up programs (a module loaded after start, a pool that fills)', async () => {

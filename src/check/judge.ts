@@ -366,7 +366,8 @@ function heapViolation(trend: HeapTrend, limit: number, proc: ProcessReport, wit
     allocated = a.exact ? `, allocated${fn} at ${a.file}:${a.line}` : `, allocated${fn || ' in <anonymous>'} (${a.file}:${a.line})`;
     violation.location = { file: a.file, line: a.line, column: a.column, function: a.function };
   }
-  const message = `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shapeOf(g)}${size}${holder}${allocated} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
+  const shape = shapeOf(g) || (top.chainThrough ? ` in a chain through ${top.chainThrough.join(' → ')}` : '');
+  const message = `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shape}${size}${holder}${allocated} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
   return { ...violation, message };
 }
 

@@ -37,6 +37,8 @@ function constructorPattern(group: Pick<HeapLeakGroup, 'name' | 'nodeType'>): Re
   const { name, nodeType } = group;
   if (name === 'Timeout') return /\bset(?:Timeout|Interval)\s*\(/;
   if (name === 'Immediate') return /\bsetImmediate\s*\(/;
+  // A promise: `new Promise(`, a combinator, or a reaction (`.then(`, `.catch(`, `.finally(`) made on this line.
+  if (name === 'Promise') return /\bnew\s+Promise\b|\bPromise\.\w+\s*\(|\.\s*(?:then|catch|finally)\s*\(/;
   if (nodeType === 'array' || name === 'Array') return /\bnew\s+Array\b|\bArray\.(?:from|of)\s*\(|(?:^|[=(,:?]|\breturn)\s*\[/;
   if (name === 'Object' && nodeType === 'object') return /(?:[=(,:?]|\breturn)\s*\{/;
   if (nodeType === 'object' && /^[A-Za-z_$][\w$]*$/.test(name)) return new RegExp(`\\bnew\\s+${name.replace(/\$/g, '\\$')}\\b`);

@@ -14,6 +14,8 @@ export interface TopHeapLeak {
   heldFrom: HeapPathStep[];
   /** The variable of the program's that holds it (`throttles`), the scope it is in, and where it is declared. */
   holder?: { variable: string; file: string; line?: number };
+  /** The group is a chain whose links go through objects of other kinds (`(closure) (anonymous)`, `(closure scope)`): those kinds. */
+  chainThrough?: string[];
   /** Where the group's objects were made: the line when one is certain, else the allocating function's header. */
   allocated?: AllocationSite;
 }
@@ -33,7 +35,19 @@ export function topHeapLeak(groups: readonly HeapLeakGroup[], cwd = process.cwd(
   const steps = group.retainerPath;
   let from = steps.length - 1;
   while (from > 0 && (CONTAINERS.has(steps[from]!.node) || steps[from] === steps[steps.length - 1])) from--;
+  // A chain that repeats through other kinds (promises through their callbacks' closures) is told from its longest
+  // repeated block, and named by what it goes through.
+  let chain = -1;
+  steps.forEach((s, k) => {
+    if (s.repeat === undefined || (s.span ?? 1) < 2 || !steps.slice(k, k + s.span!).some((x) => x.node === group.name)) return;
+    if (chain < 0 || s.repeat > steps[chain]!.repeat!) chain = k;
+  });
+  if (chain >= 0 && chain < from) from = chain;
   const out: TopHeapLeak = { group, heldFrom: steps.slice(Math.max(0, from)) };
+  if (chain >= 0 && !group.chain) {
+    const through = [...new Set(steps.slice(chain, chain + steps[chain]!.span!).map((x) => x.node).filter((n) => n !== group.name))];
+    if (through.length > 0) out.chainThrough = through;
+  }
   const holder = holderOf(steps, cwd);
   if (holder) out.holder = holder;
   const allocated = allocationSite(group, holder, heapProfile, cwd);
