@@ -49,6 +49,15 @@ describe('allocating line from the source (pure)', () => {
     assert.deepEqual(site, { function: 'retry', file: SHAPES, line, column, exact: false });
   });
 
+  test('two functions fill the holder and make the kind: the one the heap profile says allocated more, else nothing', () => {
+    const holder = { variable: 'pool', file: SHAPES };
+    assert.equal(allocationSite(object('Conn'), holder, [], ROOT), undefined);
+    const [ol, oc] = startOf('function open');
+    const [rl, rc] = startOf('function reopen');
+    const site = allocationSite(object('Conn'), holder, [profiled(100, ['open', ol, oc]), profiled(900, ['reopen', rl, rc])], ROOT);
+    assert.deepEqual([site.function, site.line, site.exact], ['reopen', markerLine(SHAPES, 'REOPEN'), true]);
+  });
+
   test('a kind the source cannot tell (a string), or no source: nothing rather than a wrong line', () => {
     const [line, column] = startOf('function enqueue');
     assert.equal(allocationSite({ name: '(string)', nodeType: 'string' }, { variable: 'queue', file: SHAPES }, [profiled(1, ['enqueue', line, column])], ROOT), undefined);

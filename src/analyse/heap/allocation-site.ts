@@ -7,7 +7,8 @@
  * function's span in its file, and within it the line that makes the group's kind — `new Session(`
  * for a class, `setTimeout(` for a Timeout, an object literal for an Object. The functions tried
  * are the ones that put into the holder (`sessions.set(`), then the heap profile's allocating
- * functions. When no one line is certain, the function and its header line are said instead.
+ * functions. When no one line is certain, the function and its header line are said instead, or
+ * nothing when not even the function is.
  */
 import type { GroupReport, HeapLeakGroup } from '../../report/schema.js';
 import { sourceLines } from '../source-lines.js';
@@ -57,21 +58,32 @@ export function allocationSite(
 ): AllocationSite | undefined {
   const makes = constructorPattern(group);
   const holderText = holder ? new RegExp(`\\b${holder.variable.replace(/\$/g, '\\$')}\\b`) : undefined;
+  const ranked = [...heapProfile].filter((g) => g.frames).sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0));
   if (holder && makes) {
     const file = indexed(holder.file, cwd);
     const id = holder.variable.replace(/\$/g, '\\$');
     const puts = new RegExp(`\\b${id}\\s*(?:\\.\\s*(?:set|add|push|unshift|splice)\\s*\\(|\\[[^\\]]*\\]\\s*=[^=])`);
+    const sites = new Map<string, AllocationSite & { bytes: number }>();
     for (let i = 0; file && i < file.lines.length; i++) {
       const match = puts.exec(file.lines[i]!);
       if (!match) continue;
       const fn = innermost(file.functions, file.offsetOf(i + 1, match.index + 1));
       const site = fn && lineIn(file, fn, makes, holderText);
-      if (site) return { function: fn.name, file: holder.file, ...site, exact: true };
+      if (!fn || !site) continue;
+      // What the heap profile says this function allocated: the tie-break when several functions fill the holder.
+      const bytes = ranked.reduce((n, g) => n + (g.frames!.some((f) => f.file === holder.file && f.line === fn.line) ? (g.bytes ?? 0) : 0), 0);
+      sites.set(`${site.line}`, { function: fn.name, file: holder.file, ...site, exact: true, bytes });
     }
+    const found = [...sites.values()].sort((a, b) => b.bytes - a.bytes);
+    if (found.length === 1 || (found.length > 1 && found[0]!.bytes > found[1]!.bytes)) {
+      const { bytes: _, ...site } = found[0]!;
+      return site;
+    }
+    // Several functions fill the holder and make the kind, and the profile does not tell them apart: no line is certain.
+    if (found.length > 1) return undefined;
   }
   // The heap profile: each stack's innermost function of the program's, past the group's own constructor.
   let header: AllocationSite | undefined;
-  const ranked = [...heapProfile].filter((g) => g.frames).sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0));
   for (const g of ranked) {
     const user = g.frames!.filter((f) => f.kind === 'user');
     const frame = user[0]?.function === group.name && user.length > 1 ? user[1]! : user[0];
