@@ -58,6 +58,11 @@ describe('allocating line from the source (pure)', () => {
     assert.deepEqual([site.function, site.line, site.exact], ['reopen', markerLine(SHAPES, 'REOPEN'), true]);
   });
 
+  test('an allocating function that makes no such kind is not named: the header is said only for a function that makes it', () => {
+    const [line, column] = startOf('function arm');
+    assert.equal(allocationSite(object('Job'), undefined, [profiled(1, ['arm', line, column])], ROOT), undefined);
+  });
+
   test('a kind the source cannot tell (a string), or no source: nothing rather than a wrong line', () => {
     const [line, column] = startOf('function enqueue');
     assert.equal(allocationSite({ name: '(string)', nodeType: 'string' }, { variable: 'queue', file: SHAPES }, [profiled(1, ['enqueue', line, column])], ROOT), undefined);

@@ -69,7 +69,7 @@ export function allocationSite(
       if (!match) continue;
       const fn = innermost(file.functions, file.offsetOf(i + 1, match.index + 1));
       const site = fn && lineIn(file, fn, makes, holderText);
-      if (!fn || !site) continue;
+      if (!fn || !site || site === AMBIGUOUS) continue;
       // What the heap profile says this function allocated: the tie-break when several functions fill the holder.
       const bytes = ranked.reduce((n, g) => n + (g.frames!.some((f) => f.file === holder.file && f.line === fn.line) ? (g.bytes ?? 0) : 0), 0);
       sites.set(`${site.line}`, { function: fn.name, file: holder.file, ...site, exact: true, bytes });
@@ -92,17 +92,20 @@ export function allocationSite(
     const fn = file?.functions.find((f) => f.line === frame.line && f.column === frame.column) ?? file?.functions.find((f) => f.line === frame.line && f.name === frame.function);
     if (!file || !fn || !makes) continue;
     const site = lineIn(file, fn, makes, holderText);
-    if (site) return { function: fn.name, file: frame.file, ...site, exact: true };
-    header ??= { function: fn.name, file: frame.file, line: fn.line, column: fn.column, exact: false };
+    if (site === AMBIGUOUS) header ??= { function: fn.name, file: frame.file, line: fn.line, column: fn.column, exact: false };
+    else if (site) return { function: fn.name, file: frame.file, ...site, exact: true };
   }
   return header;
 }
 
+const AMBIGUOUS = 'ambiguous';
+
 /**
  * The one line in `fn`'s own body (not in the functions nested in it) that makes the kind; of
- * several, the one that also names the holder; none when that leaves more than one.
+ * several, the one that also names the holder; AMBIGUOUS when that leaves more than one (the
+ * function makes the kind, on a line not certain), undefined when none does (it is not the maker).
  */
-function lineIn(file: IndexedFile, fn: FunctionSpan, makes: RegExp, holder: RegExp | undefined): { line: number; column: number } | undefined {
+function lineIn(file: IndexedFile, fn: FunctionSpan, makes: RegExp, holder: RegExp | undefined): { line: number; column: number } | typeof AMBIGUOUS | undefined {
   const nested = file.functions.filter((f) => f !== fn && f.from > fn.from && f.to <= fn.to);
   const found: Array<{ line: number; column: number; text: string }> = [];
   const first = file.lineOf(fn.from);
@@ -119,7 +122,8 @@ function lineIn(file: IndexedFile, fn: FunctionSpan, makes: RegExp, holder: RegE
   }
   if (found.length === 1) return { line: found[0]!.line, column: found[0]!.column };
   const naming = holder ? found.filter((f) => holder.test(f.text)) : [];
-  return naming.length === 1 ? { line: naming[0]!.line, column: naming[0]!.column } : undefined;
+  if (naming.length === 1) return { line: naming[0]!.line, column: naming[0]!.column };
+  return found.length > 1 ? AMBIGUOUS : undefined;
 }
 
 function innermost(functions: readonly FunctionSpan[], at: number): FunctionSpan | undefined {
