@@ -113,8 +113,9 @@ describe('heap growth verdict on real programs', { concurrency: 2 }, () => {
     const file = `${FIXTURES}/als-timer-per-request.mjs`;
     // Which group of the leak set comes first differs by V8: Node 20 and 24 name the Set of timers (declared at HOLDER);
     // Node 22 has seen the responses the timers' closures keep, held by `res` in the same file. Either names the program's holder.
-    const holder = new RegExp(`[\\d,]+ × Timeout in one Set.* held by throttles declared at ${file}:${markerLine(file, 'HOLDER')} `);
-    const closure = new RegExp(`[\\d,]+ × \\S+.* held by res in ${file} `);
+    // The Set's timers are made by the arrow that adds them to it: that line (LEAK) is the allocating line.
+    const holder = new RegExp(`[\\d,]+ × Timeout in one Set.* held by throttles declared at ${file}:${markerLine(file, 'HOLDER')}, allocated at ${file}:${markerLine(file, 'LEAK')} `);
+    const closure = new RegExp(`[\\d,]+ × \\S+.* held by res in ${file}[ ,]`);
     assert.ok(holder.test(v.message) || closure.test(v.message), v.message);
     assert.ok(r.report.processes[0].heapLeaks.snapshots.every((s) => s.label.startsWith('grown')), 'checkpoints on growth, no exit snapshot after them');
     assert.equal(r.verdict.violations.filter((x) => x.kind === 'heap-growth').length, 1, 'the heap profile is not judged by count');

@@ -5,7 +5,14 @@ import { isAbsolute, resolve } from 'node:path';
 const files = new Map<string, string[] | null>();
 
 export function sourceLine(file: string, line: number, cwd: string): string | undefined {
-  if (file.startsWith('node:') || line < 1) return undefined;
+  if (line < 1) return undefined;
+  const text = sourceLines(file, cwd)?.[line - 1]?.trim();
+  return text ? (text.length > 120 ? `${text.slice(0, 117)}...` : text) : undefined;
+}
+
+/** A file's lines (read once), or undefined for Node's own modules and files that cannot be read. */
+export function sourceLines(file: string, cwd: string): readonly string[] | undefined {
+  if (file.startsWith('node:')) return undefined;
   const path = isAbsolute(file) ? file : resolve(cwd, file);
   let lines = files.get(path);
   if (lines === undefined) {
@@ -16,8 +23,7 @@ export function sourceLine(file: string, line: number, cwd: string): string | un
     }
     files.set(path, lines);
   }
-  const text = lines?.[line - 1]?.trim();
-  return text ? (text.length > 120 ? `${text.slice(0, 117)}...` : text) : undefined;
+  return lines ?? undefined;
 }
 
 /**
@@ -25,10 +31,7 @@ export function sourceLine(file: string, line: number, cwd: string): string | un
  * destructuring that names it), first match: a heap snapshot names a scope's variables, not where they are.
  */
 export function declarationLine(file: string, name: string, cwd: string): number | undefined {
-  if (file.startsWith('node:')) return undefined;
-  const path = isAbsolute(file) ? file : resolve(cwd, file);
-  sourceLine(path, 1, cwd);
-  const lines = files.get(path);
+  const lines = sourceLines(file, cwd);
   if (!lines) return undefined;
   const id = name.replace(/\$/g, '\\$');
   const declared = new RegExp(`\\b(?:const|let|var|function\\*?|class)\\s+${id}\\b|\\b(?:const|let|var)\\s*[{[][^=]*\\b${id}\\b[^=]*[}\\]]\\s*=`);

@@ -178,7 +178,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
       if (trend.verdict !== 'growing') total.note = `${trend.verdict === 'too-few' ? 'not judged' : 'steady'} in pid ${proc.pid}: ${trend.why}`;
       totals.push(total);
       if (failOn && trend.verdict === 'growing') {
-        violations.push({ kind: HEAP_GROWTH, pid: proc.pid, count: trend.growth, message: heapViolationText(trend, policy.maxHeapGrowth, proc, processes.length > 1), trend });
+        violations.push(heapViolation(trend, policy.maxHeapGrowth, proc, processes.length > 1));
       }
     }
   }
@@ -339,23 +339,36 @@ function dueWithinSettle(proc: ProcessReport, group: GroupReport, settleMs: numb
 /**
  * `leak (heap): +38.2MB after start-up (6.1MB → 44.3MB, +21.5MB/s over 2s), still growing over 14 of 17 samples
  * after GC, Mann–Kendall p < 0.001, more than --max-heap-growth 5MB; 4,000 × Timeout in one Set held by throttles
- * (declared at app.mjs:13): … → throttles: Set → Timeout — …`: the trend, then what the leak set says holds it.
+ * declared at app.mjs:13, allocated at app.mjs:18 (… → throttles: Set → Timeout) — …`: the trend, then what the
+ * leak set says holds it and where it was made (the violation's location).
  */
-function heapViolationText(trend: HeapTrend, limit: number, proc: ProcessReport, withPid: boolean): string {
+function heapViolation(trend: HeapTrend, limit: number, proc: ProcessReport, withPid: boolean): Violation {
+  const violation: Violation = { kind: HEAP_GROWTH, pid: proc.pid, count: trend.growth, message: '', trend };
   const released = trend.releasedTo !== undefined ? `; released before the end (back to ${formatBytes(trend.releasedTo)}), but it grew while running` : '';
   const head =
     `leak (heap): +${formatBytes(trend.growth)} after start-up (${formatBytes(trend.from)} → ${formatBytes(trend.to)}, +${formatBytes(trend.perSecond)}/s over ${formatDuration(trend.overMs)}), ` +
     `still growing over ${trendEvidence(trend)}, more than --max-heap-growth ${formatBytes(limit)}${released}${withPid ? ` [pid ${proc.pid}]` : ''}`;
   if (!proc.heapLeaks) {
     const why = proc.notes.find((n) => n.startsWith('heap leak set') || n.startsWith('heap snapshot'));
-    return `${head} — ${why ? `no heap leak set (${why})` : 'rerun with --heap to see what holds it'}`;
+    return { ...violation, message: `${head} — ${why ? `no heap leak set (${why})` : 'rerun with --heap to see what holds it'}` };
   }
-  const top = topHeapLeak(proc.heapLeaks.groups);
-  if (!top) return `${head} — the heap leak set named no group that grew between the snapshots (--heap-dir keeps them for DevTools)`;
+  // The sampling heap profile (the profile measured in bytes): its allocating functions, for the allocating line.
+  const allocations = proc.profiles.filter((p) => p.descriptor.sampleTypes.some((t) => t.of === 'bytes')).flatMap((p) => p.groups);
+  const top = topHeapLeak(proc.heapLeaks.groups, process.cwd(), allocations);
+  if (!top) return { ...violation, message: `${head} — the heap leak set named no group that grew between the snapshots (--heap-dir keeps them for DevTools)` };
   const g = top.group;
   const size = g.retainedBytes !== undefined ? `, ${formatBytes(g.retainedBytes)} retained` : '';
   const holder = top.holder ? ` held by ${top.holder.variable}${top.holder.line !== undefined ? ` declared at ${top.holder.file}:${top.holder.line}` : ` in ${top.holder.file}`}` : '';
-  return `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shapeOf(g)}${size}${holder} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
+  const a = top.allocated;
+  let allocated = '';
+  if (a) {
+    const fn = a.function === '<anonymous>' ? '' : ` in ${a.function}`;
+    allocated = a.exact ? `, allocated${fn} at ${a.file}:${a.line}` : `, allocated${fn || ' in <anonymous>'} (${a.file}:${a.line})`;
+    violation.location = { file: a.file, line: a.line, column: a.column, function: a.function };
+  }
+  const shape = shapeOf(g) || (top.chainThrough ? ` in a chain through ${top.chainThrough.join(' → ')}` : '');
+  const message = `${head}; ${g.count.toLocaleString('en-US')} × ${g.name}${shape}${size}${holder}${allocated} (${renderPath(top.heldFrom)}) — let go of them when the work that needed them ends`;
+  return { ...violation, message };
 }
 
 /** The exit code: a hang and a failed workload say so first; leaks otherwise; 0 when clean. */

@@ -351,7 +351,7 @@ export interface Violation {
   type?: string;
   label?: string;
   state?: string;
-  /** The top user frame, or the created-by frame, or the first library frame. */
+  /** The top user frame, or the created-by frame, or the first library frame; for heap-growth, the line that allocated the leak set's top group (or, when no one line is certain, its allocating function's header). */
   location?: { file: string; line: number; column: number; function: string };
   /** The test that created it, when the runner's tests were attributed. */
   test?: string;

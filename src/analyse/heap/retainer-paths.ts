@@ -318,8 +318,12 @@ export function retainerPath(snap: HeapSnapshot, paths: ShortestPaths, namer: No
 
 /** Runs shorter than this are told in full. */
 const MIN_REPEAT = 3;
-/** Longest repeated block folded: `.next: Node`, or `.next: Node → .value: Item` (2), … */
-const MAX_SPAN = 3;
+/**
+ * Longest repeated block folded: `.next: Node`, or `.next: Node → .value: Item` (2), … up to a
+ * promise chain's four (`Promise → (closure) → (closure scope) → Promise`: each `.then` callback's
+ * closure holds the promise of the turn before).
+ */
+const MAX_SPAN = 4;
 /** Longest path told, after folding; the middle of a longer one is left out. */
 export const MAX_PATH_STEPS = 14;
 const HEAD_STEPS = 5;
