@@ -61,7 +61,7 @@ test('in this process: a clean function resolves with how the heap moved; a leak
   }
   const tickets = []; // KEPT
   const error = await assertNoGrowth((i) => tickets.push(new Ticket(i)), { iterations: 20 }).then(
-    () => assert.fail('a Ticket per call must throw'),
+    (g) => assert.fail(`a Ticket per call must throw: ${g.why} ${g.heapUsed.map((h, i) => (i ? h - g.heapUsed[i - 1] : 0)).join(' ')}`),
     (e) => e,
   );
   assert.ok(error instanceof LeakError, String(error));
@@ -73,6 +73,23 @@ test('in this process: a clean function resolves with how the heap moved; a leak
   assert.equal(error.growth.snapshots, true);
   assert.equal(error.leaks[0].kind, 'heap-growth');
   assert.equal(error.verdict.status, 'leak');
+});
+
+test('in this process: a big Buffer kept every fifth call is caught by its bytes (the heap\'s external memory), not missed as a rare step', { timeout: 600_000 }, async () => {
+  const kept = []; // BUFFERS
+  const error = await assertNoGrowth(
+    (i) => {
+      if (i % 5 === 0) kept.push(Buffer.alloc(1 << 20, 1));
+      return Buffer.alloc(50_000).length; // garbage of the same kind, freed
+    },
+    { iterations: 30 },
+  ).then(
+    () => assert.fail('a 1 MB Buffer every fifth call must throw'),
+    (e) => e,
+  );
+  assert.ok(error instanceof LeakError, String(error));
+  assert.match(error.message, new RegExp(`^leak: \\+0\\.2 Buffer per iteration \\(30 iterations, \\+[\\d.]+MB\\): held by kept \\(Array\\) declared at test/assert-no-growth\\.test\\.js:${markerLine('test/assert-no-growth.test.js', 'BUFFERS')}$`));
+  assert.ok(error.groups[0].retainedBytes >= 6 * (1 << 20), `six 1 MB Buffers between snapshots 30 calls apart: ${error.groups[0].retainedBytes}`);
 });
 
 test('bad input is one clear error; an error fn throws is rethrown as it is', async () => {
