@@ -1,9 +1,10 @@
 // What assertNoGrowth(fn, { iterations: 30 }) adds to a test: its time against calling fn the
 // same number of times bare, each in a fresh process (a test file's first call: a cold JIT),
-// modes alternated in one run for --rounds, medians. Three functions: a small request handler and a
-// render making 5,000 objects of garbage per call (clean: the trend test alone, or snapshots when
-// the heap rose), and a session cache that never evicts (leaky: three heap snapshots and the
-// leak set before it throws). Writes bench/results/assert-no-growth.json.
+// modes alternated in one run for --rounds, medians. Four functions: a small request handler, a
+// render making 5,000 objects of garbage per call and a cache bounded at 50 entries that fills
+// during the first 50 calls (clean: the trend test alone, or snapshots when the heap rose; they
+// must never throw), and a session cache that never evicts (leaky: three heap snapshots and the
+// leak set before it throws; it must always throw). Writes bench/results/assert-no-growth.json.
 //   node bench/assert-no-growth.js [--rounds 5] [--iterations 30] [--nodes 20,24]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5'
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const load = join(root, 'bench/loads/no-growth-load.mjs');
-const shapes = ['handler', 'render', 'leaky'];
+const shapes = ['handler', 'render', 'lru', 'leaky'];
 
 function once(node, env) {
   const out = execFileSync(node, [load], { cwd: root, env: { ...process.env, ITERATIONS: String(iterations), ...env }, stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });

@@ -18,6 +18,13 @@ function render(i) {
   for (let r = 0; r < 5000; r++) rows.push({ r, text: `row ${r} of ${i}` });
   return JSON.stringify(rows).length;
 }
+// A bounded cache: a new entry per call, the oldest evicted past 50 (it fills during the first calls).
+const recent = new Map();
+function remember(i) {
+  recent.set(`key-${i}`, { i, at: Date.now(), payload: new Array(32).fill(i) });
+  if (recent.size > 50) recent.delete(recent.keys().next().value);
+  return recent.size;
+}
 // A leak: one session per call, never evicted.
 class Session {
   constructor(id) {
@@ -31,7 +38,7 @@ function login(i) {
   sessions.set(s.id, s);
   return s;
 }
-const fn = { handler: async (i) => handler(i), render: async (i) => render(i), leaky: async (i) => login(i) }[shape];
+const fn = { handler: async (i) => handler(i), render: async (i) => render(i), lru: async (i) => remember(i), leaky: async (i) => login(i) }[shape];
 
 if (process.env.MODE === 'bare') {
   const calls = Number(process.env.CALLS);
