@@ -32,6 +32,8 @@ const RUNNERS = [
   { name: 'mocha', file: `${S}/mocha.spec.cjs`, command: [`${BIN}/mocha`, '--timeout', '300000'], counts: [/^\s*2 passing\b/m, /^\s*1 failing$/m] },
   { name: 'jest', file: `${S}/jest.test.cjs`, command: [`${BIN}/jest`, '-c', `${S}/jest.config.cjs`], counts: [/^Tests:\s+1 failed, 2 passed, 3 total$/m] },
   { name: 'vitest', file: `${S}/vitest.test.mjs`, command: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest.config.mjs`], counts: [/Tests\s+1 failed \| 2 passed \(3\)/] },
+  // In a worker thread: its own heap is snapshotted, and GC forced there.
+  { name: 'vitest --pool threads', file: `${S}/vitest.test.mjs`, command: [`${BIN}/vitest`, 'run', '-c', `${S}/vitest.config.mjs`, '--pool', 'threads'], counts: [/Tests\s+1 failed \| 2 passed \(3\)/] },
 ];
 
 describe('assertNoGrowth in each runner', { concurrency: 2 }, () => {

@@ -91,7 +91,7 @@ const GROUPS_READ = 25;
 /**
  * Runs fn `warmup` times, then `iterations` times between full GCs; resolves with how the heap
  * moved when nothing grew with the calls, else throws a LeakError whose message is one line:
- * `leak: +1 Session per iteration (30 iterations, +4.7KB): held by sessions (Map) declared at test/cache.mjs:5`.
+ * `leak: +1 Session per iteration (30 iterations, +4.2KB): held by sessions (Map) declared at test/cache.mjs:5`.
  * An error fn throws is rethrown as it is.
  */
 export async function assertNoGrowth(fn: (iteration: number) => unknown, options: NoGrowthOptions = {}): Promise<HeapGrowth> {
