@@ -69,7 +69,7 @@ export interface GrowthGroup {
   retainedBytes: number;
   /** The program's variable on the path that holds them, and where it is declared. */
   holder?: { variable: string; file: string; line?: number };
-  /** The object they sit in (`Map`), when they all sit in one. */
+  /** What the holder variable is (`Map`, `EventEmitter`), else the one object they all sit in. */
   container?: string;
   /** The shortest path from a GC root to one of them. */
   path: HeapPathStep[];
@@ -275,7 +275,7 @@ function grewWithCalls(g: HeapLeakGroup, iterations: number, cwd: string): Growt
   };
   const holder = holderOf(g.retainerPath, cwd);
   if (holder) out.holder = holder;
-  const container = g.collection?.name ?? containerOf(g.retainerPath, holder?.variable);
+  const container = containerOf(g.retainerPath, holder?.variable) ?? g.collection?.name;
   if (container) out.container = container;
   if (g.location) out.location = g.location;
   return [out];
@@ -296,7 +296,8 @@ function leakLine(groups: readonly GrowthGroup[], growth: HeapGrowth): string {
   const bytes = leakedBytes(groups);
   const others = groups.slice(1, 3).map((o) => `+${perCall(o.perIteration)} ${o.name}`);
   const more = groups.length > 3 ? `, … ${groups.length - 1} more kinds` : '';
-  return `leak: +${perCall(g.perIteration)} ${g.name} per iteration (${growth.iterations} iterations, +${formatBytes(bytes)}): held by ${heldBy(g)}${others.length > 0 ? `; also ${others.join(', ')}${more}` : ''}`;
+  const defined = g.location && g.name.startsWith('(closure)') ? ` (defined at ${g.location.file}:${g.location.line})` : '';
+  return `leak: +${perCall(g.perIteration)} ${g.name}${defined} per iteration (${growth.iterations} iterations, +${formatBytes(bytes)}): held by ${heldBy(g)}${others.length > 0 ? `; also ${others.join(', ')}${more}` : ''}`;
 }
 
 /** What `iterations` calls left: the objects of the first interval that stayed, with what they hold. */
