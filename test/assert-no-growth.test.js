@@ -6,6 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { assertNoGrowth, LeakError } from 'leakprof';
 import { markerLine, ROOT } from './helpers/leakprof.js';
 
@@ -50,7 +52,11 @@ describe('assertNoGrowth in each runner', { concurrency: 2 }, () => {
   }
 });
 
+/** assertNoGrowth's snapshot folders in the temporary directory. */
+const snapshotDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('leakprof-assert-'));
+
 test('in this process: a clean function resolves with how the heap moved; a leak throws a LeakError carrying .growth and .groups', { timeout: 600_000 }, async () => {
+  const dirsBefore = snapshotDirs();
   const result = await assertNoGrowth(() => JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ i }))).length, { iterations: 12 });
   assert.equal(result.iterations, 12);
   assert.ok(result.calls >= 12 + result.warmup, 'warm-up and judged calls were all made');
@@ -75,6 +81,7 @@ test('in this process: a clean function resolves with how the heap moved; a leak
   assert.equal(error.growth.snapshots, true);
   assert.equal(error.leaks[0].kind, 'heap-growth');
   assert.equal(error.verdict.status, 'leak');
+  assert.deepEqual(snapshotDirs().filter((d) => !dirsBefore.includes(d)), [], 'the snapshots and their folder are deleted');
 });
 
 test('in this process: a big Buffer kept every fifth call is caught by its bytes (the heap\'s external memory), not missed as a rare step', { timeout: 600_000 }, async () => {
