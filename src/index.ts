@@ -8,6 +8,8 @@ export { runCheck, type CheckOptions, type CheckResult } from './check/run-check
 // In the process itself: what is alive, and goleak's VerifyNone.
 export { snapshot, verifyNone, trackLeaks, LeakError, type VerifyOptions, type VerifyResult, type TrackResult } from './check/verify.js';
 export { startTracking } from './check/in-process.js';
+// For unit tests: fn called repeatedly between GCs, a LeakError naming what grew with the calls.
+export { assertNoGrowth, type NoGrowthOptions, type HeapGrowth, type GrowthGroup } from './check/assert-no-growth.js';
 export type { PolicyOptions } from './check/policy.js';
 export type { Baseline } from './check/baseline.js';
 // Your own profiles (Go's runtime/pprof NewProfile), and heap checkpoints.

@@ -9,6 +9,7 @@
  * the settle window ends; only what is still there is a leak. The judging is check's own.
  */
 import { forceGc } from '../collect/force-gc.js';
+import type { GrowthGroup, HeapGrowth } from './assert-no-growth.js';
 import { asOwn } from '../collect/own-activity.js';
 import { PROMISES_PROFILE } from '../collect/promise-table.js';
 import type { GroupReport, ProcessReport, Verdict, Violation } from '../report/schema.js';
@@ -35,16 +36,28 @@ export interface VerifyResult {
   snapshot: ProcessReport;
 }
 
-/** Thrown by verifyNone() when something is left alive after the settle window. */
+/**
+ * Thrown by verifyNone() when something is left alive after the settle window, and by
+ * assertNoGrowth() when objects grew with the calls (then `snapshot` is undefined, and
+ * `growth` and `groups` say how the heap moved and what grew).
+ */
 export class LeakError extends Error {
+  readonly growth?: HeapGrowth;
+  readonly groups?: GrowthGroup[];
+
   constructor(
     message: string,
     readonly verdict: Verdict,
     readonly leaks: Violation[],
-    readonly snapshot: ProcessReport,
+    readonly snapshot: ProcessReport | undefined,
+    heap?: { growth: HeapGrowth; groups: GrowthGroup[] },
   ) {
     super(message);
     this.name = 'LeakError';
+    if (heap) {
+      this.growth = heap.growth;
+      this.groups = heap.groups;
+    }
   }
 }
 

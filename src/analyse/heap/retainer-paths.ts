@@ -187,6 +187,27 @@ export class NodeNamer {
     return topLevel ? '(module scope)' : '(closure scope)';
   }
 
+  /**
+   * The variable behind a context's slot that V8 left unnamed (a hidden edge `2`): a scope that is
+   * not a function's own, as in a module vitest's runner evaluates, whose `const sessions` shows
+   * as slot 2. Its ScopeInfo lists the locals' names first, in slot order; read only when it holds
+   * them inline (a big scope keeps them in a hash table, and is left unnamed).
+   */
+  contextLocal(context: number, slot: string): string | undefined {
+    const snap = this.snap;
+    if (!/^\d+$/.test(slot) || snap.nameOf(context) !== 'system / Context') return undefined;
+    const info = this.edgeTarget(context, 'scope_info');
+    if (info === undefined) return undefined;
+    const names: string[] = [];
+    for (let e = snap.firstEdge[info]!; e < snap.firstEdge[info + 1]!; e++) {
+      const to = snap.edgeTo[e]!;
+      if (snap.typeOf(to) === 'string') names.push(snap.nameOf(to));
+      else if (snap.edgeTypeOf(e) === 'hidden' && !snap.nameOf(to).startsWith('system / Map')) return undefined;
+    }
+    const name = names[Number(slot)];
+    return name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) ? name : undefined;
+  }
+
   edgeTarget(node: number, name: string): number | undefined {
     const snap = this.snap;
     for (let e = snap.firstEdge[node]!; e < snap.firstEdge[node + 1]!; e++) if (snap.edgeNameOf(e) === name) return snap.edgeTo[e];
@@ -299,8 +320,12 @@ export function retainerPath(snap: HeapSnapshot, paths: ShortestPaths, namer: No
     // Synthetic roots: keep the outermost one only ((GC roots), not (Strong roots) under it).
     if (snap.typeOf(at) === 'synthetic' && steps.length > 0 && steps[steps.length - 1]!.nodeType === 'synthetic') continue;
     const e = paths.parentEdge[at]!;
-    const edgeType = e === NONE || steps.length === 0 ? '' : snap.edgeTypeOf(e);
-    const raw = e === NONE || steps.length === 0 ? '' : snap.edgeNameOf(e);
+    let edgeType = e === NONE || steps.length === 0 ? '' : snap.edgeTypeOf(e);
+    let raw = e === NONE || steps.length === 0 ? '' : snap.edgeNameOf(e);
+    if (edgeType === 'hidden' && k > 0) {
+      const local = namer.contextLocal(nodes[k - 1]!, raw);
+      if (local !== undefined) [edgeType, raw] = ['context', local];
+    }
     steps.push({ edge: edgeType === 'element' ? `[${raw}]` : raw, edgeType, node: name, nodeType: snap.typeOf(at), id: snap.nodeId[at]! });
   }
   // A module's scope lives as long as the process (the module map holds it): it is as good as a

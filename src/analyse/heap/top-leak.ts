@@ -56,7 +56,7 @@ export function topHeapLeak(groups: readonly HeapLeakGroup[], cwd = process.cwd(
 }
 
 /** The innermost scope of the program's on the path, and the variable of it the path goes through. */
-function holderOf(steps: readonly HeapPathStep[], cwd: string): TopHeapLeak['holder'] {
+export function holderOf(steps: readonly HeapPathStep[], cwd: string): TopHeapLeak['holder'] {
   for (let k = steps.length - 2; k >= 0; k--) {
     const scope = SCOPE.exec(steps[k]!.node);
     if (!scope) continue;
