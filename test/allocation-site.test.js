@@ -109,10 +109,16 @@ describe('check names the holder, its declaration and the allocating line of a l
     }
   });
 
-  test('check --max-heap-growth without --heap: the leaky cache fails (rerun with --heap to see what holds it); the fixed twin passes', async () => {
+  test('check --max-heap-growth alone looks at the heap too: the leaky cache fails naming its holder and allocating line; --no-heap only judges; the fixed twin passes', async () => {
     const leaky = await checkJson(['--max-heap-growth', '5MB', CACHE]);
     assert.equal(leaky.code, 1);
-    assert.match(heapViolation(leaky).message, /rerun with --heap to see what holds it/);
+    const line = heapViolation(leaky).message;
+    assert.match(line, /× Session in one Map/);
+    assert.ok(line.includes(`held by sessions declared at ${CACHE}:${markerLine(CACHE, 'HOLDER')}`), line);
+    assert.ok(line.includes(`allocated in login at ${CACHE}:${markerLine(CACHE, 'ALLOC')}`), line);
+    const judged = await checkJson(['--no-heap', '--max-heap-growth', '5MB', CACHE]);
+    assert.equal(judged.code, 1);
+    assert.match(heapViolation(judged).message, /rerun with --heap to see what holds it/);
     const fixed = await checkJson(['--max-heap-growth', '5MB', '--', 'node', CACHE, '--fixed']);
     assert.equal(heapViolation(fixed), undefined, JSON.stringify(fixed.verdict));
     assert.equal(fixed.code, 0);

@@ -77,6 +77,7 @@ export function checkCommand(): Command {
     .option('--every <duration>', 'also snapshot every process this often while it runs: a group that keeps growing is a leak even if it is released by the end (a timer per request)')
 ;
   addHeapOptions(cmd, 'default: on growth, each time the heap after GC grew by --max-heap-growth');
+  cmd.option('--no-heap', 'with --max-heap-growth: judge the growth only, without heap snapshots (no holder, no allocating line)');
   addCollectorOptions(cmd);
   addReportOptions(cmd);
   cmd.passThroughOptions();
@@ -112,7 +113,8 @@ export function checkCommand(): Command {
       updateBaseline: flags.updateBaseline,
       promises: settings.promises,
       listeners: settings.listeners,
-      ...heapOptions(flags, settings.maxHeapGrowth !== undefined ? bytesFlag(String(settings.maxHeapGrowth), '--max-heap-growth') : undefined),
+      // A heap that is judged is also looked at: on growth, snapshots name what holds it and the line that made it (--no-heap: not).
+      ...heapOptions({ ...flags, heap: flags.heap ?? settings.maxHeapGrowth !== undefined }, settings.maxHeapGrowth !== undefined ? bytesFlag(String(settings.maxHeapGrowth), '--max-heap-growth') : undefined),
       // Reading heap snapshots takes a while: said at a terminal, quiet in a log.
       ...(process.stderr.isTTY ? { onProgress: (line: string) => process.stderr.write(colorsFor(process.stderr).dim(`leakprof: ${line}\n`)) } : {}),
     });
