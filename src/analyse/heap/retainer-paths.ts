@@ -3,9 +3,9 @@
  * every reachable node a shortest path back to a GC root; a path is then told in a person's
  * words, V8's plumbing (hidden arrays, cells, maps' backing stores) left out.
  */
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEAKPROF_DIST } from '../../collect/frame-owner.js';
+import { isOwnFile } from '../../collect/frame-owner.js';
 import type { HeapPathStep } from '../../report/schema.js';
 import type { HeapSnapshot } from './snapshot-reader.js';
 
@@ -36,11 +36,9 @@ export interface ShortestPaths {
  */
 export function leakprofObjects(snap: HeapSnapshot, namer: NodeNamer): Uint8Array {
   const own = new Uint8Array(snap.nodeCount);
-  const prefix = `${namer.displayFile(LEAKPROF_DIST.replace(/[\\/]$/, ''))}/`;
-  const workload = `${prefix}workload/`;
   for (const node of snap.locations.keys()) {
     const file = namer.location(node)?.file;
-    if (file !== undefined && file.startsWith(prefix) && !file.startsWith(workload)) own[node] = 1;
+    if (file !== undefined && isOwnFile(isAbsolute(file) ? file : resolve(namer.cwd, file))) own[node] = 1;
   }
   return own;
 }
