@@ -29,10 +29,29 @@ const MAX_STEP = 4;
  * of this in hand on a machine at load average 30); a whole one cost a short flood twice as much.
  */
 const IN_HAND = 0.5;
-/** A window shorter than this says little of a rate. */
+/** A window shorter than this (of the thread's CPU time) says little of a rate. */
 const MIN_WINDOW_MS = 5;
 /** One capture is charged at most this long. */
 const MAX_CHARGE_MS = 1;
+/**
+ * One capture in this many is timed, and all are charged the running cost of the timed ones:
+ * two clock reads in a promise hook cost about a tenth of a capture.
+ */
+const TIME_EVERY = 8;
+/** Samples between two looks at the CPU clock while a window is too short to adapt. */
+const RECHECK = 16;
+
+/**
+ * The CPU time of this thread, in ms (the whole process's before Node 22): the budget refills
+ * with the CPU the program got, not the wall clock, which a starved process sees run 5-10x
+ * faster than its own CPU (load average 20-40: "a tenth of a core" became half of one).
+ */
+const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
+const cpuUsage = threadCpuUsage ?? process.cpuUsage.bind(process);
+function cpuMs(): number {
+  const { user, system } = cpuUsage();
+  return (user + system) / 1000;
+}
 
 export class PromiseSampler {
   /** Roots to let pass before the next sample (the hot path only decrements it). */
@@ -43,8 +62,13 @@ export class PromiseSampler {
   mean = 1;
   private tokens: number;
   private spent = 0;
+  /** Samples since the last adaptation; the clock is not read again before `recheckAt`. */
   private samples = 0;
-  private timeAtAdapt = performance.now();
+  private recheckAt = 0;
+  private timeAtAdapt = cpuMs();
+  /** What a capture with its record costs now, in ms: the running mean of the timed ones. */
+  private cost = STACK_US / 1000;
+  private untilTimed = 1;
 
   constructor(private readonly perSecond: number) {
     this.tokens = perSecond * IN_HAND;
@@ -57,27 +81,49 @@ export class PromiseSampler {
     return weight;
   }
 
-  /** A stack was taken in `ms`: charged to the budget by its real cost. */
-  charge(ms: number): void {
-    // What it took, a garbage collection it set off included (our records and stacks are what fill
-    // the young generation under a flood), but at most MAX_CHARGE_MS: a wall-clock interval also holds
-    // the times a busy machine did not run the process at all, and one such wait is not the budget's.
-    const tokens = Math.max(1, (Math.min(ms, MAX_CHARGE_MS) * 1000) / STACK_US);
+  /** Before a capture: the clock when this one is to be timed, else -1. */
+  clock(): number {
+    if (--this.untilTimed > 0) return -1;
+    this.untilTimed = TIME_EVERY;
+    return performance.now();
+  }
+
+  /** A stack was taken (timed from `started` when that is not -1): charged to the budget by its real cost. */
+  charge(started: number): void {
+    if (started >= 0) {
+      // What it took, a garbage collection it set off included, but at most MAX_CHARGE_MS and 4x the running
+      // cost: a wall-clock interval also holds the times a busy machine did not run the process at all.
+      const ms = Math.min(performance.now() - started, MAX_CHARGE_MS, this.cost * MAX_STEP);
+      this.cost += (ms - this.cost) / 4;
+    }
+    const tokens = (this.cost * 1000) / STACK_US;
     this.tokens -= tokens;
     this.spent += tokens;
     // Relearnt every so many samples, and as often when each one costs a lot (a chain that keeps growing).
-    if (this.tokens < 0 && this.mean === 1) this.adapt();
-    else if ((++this.samples % ADAPT_EVERY === 0 || this.spent * ADAPT_SHARE >= this.perSecond) && performance.now() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
+    if (this.tokens < 0 && this.mean === 1) {
+      this.adapt();
+      return;
+    }
+    if (++this.samples < this.recheckAt || (this.samples < ADAPT_EVERY && this.spent * ADAPT_SHARE < this.perSecond)) return;
+    // The CPU clock is a system call: a window still too short is looked at again some samples later.
+    if (this.windowMs() >= MIN_WINDOW_MS) this.adapt();
+    else this.recheckAt = this.samples + RECHECK;
+  }
+
+  private windowMs(): number {
+    return cpuMs() - this.timeAtAdapt;
   }
 
   /** Also called by the heartbeat, so the rate is relearnt when a flood ends and few samples come. */
   adapt(): void {
-    const now = performance.now();
+    const now = cpuMs();
     const elapsed = now - this.timeAtAdapt;
     if (elapsed <= 0) return;
     this.tokens = Math.min(this.perSecond * IN_HAND, this.tokens + (elapsed * this.perSecond) / 1000);
     const ratio = (this.spent * 1000) / elapsed / this.perSecond;
     this.spent = 0;
+    this.samples = 0;
+    this.recheckAt = 0;
     this.timeAtAdapt = now;
     // Exact while the second in hand lasts; then as many samples as the budget pays for.
     if (this.mean === 1 && this.tokens > 0) return;
