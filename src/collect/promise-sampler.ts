@@ -66,8 +66,11 @@ export class PromiseSampler {
   private samples = 0;
   private recheckAt = 0;
   private timeAtAdapt = cpuMs();
+  private wallAtAdapt = performance.now();
   /** What a capture with its record costs now, in ms: the running mean of the timed ones. */
   private cost = STACK_US / 1000;
+  private readonly timed = new Float64Array(8).fill(STACK_US / 1000);
+  private timedAt = 0;
   private untilTimed = 1;
 
   constructor(private readonly perSecond: number) {
@@ -91,10 +94,13 @@ export class PromiseSampler {
   /** A stack was taken (timed from `started` when that is not -1): charged to the budget by its real cost. */
   charge(started: number): void {
     if (started >= 0) {
-      // What it took, a garbage collection it set off included, but at most MAX_CHARGE_MS and 4x the running
-      // cost: a wall-clock interval also holds the times a busy machine did not run the process at all.
-      const ms = Math.min(performance.now() - started, MAX_CHARGE_MS, this.cost * MAX_STEP);
-      this.cost += (ms - this.cost) / 4;
+      // The least of the last few timed ones: a wall-clock interval can only gain (the times a busy machine did
+      // not run the process at all), and the CPU clock is too coarse for a few microseconds.
+      const timed = this.timed;
+      timed[this.timedAt++ % timed.length] = Math.min(performance.now() - started, MAX_CHARGE_MS);
+      let cost = timed[0]!;
+      for (let i = 1; i < timed.length; i++) cost = Math.min(cost, timed[i]!);
+      this.cost = cost;
     }
     const tokens = (this.cost * 1000) / STACK_US;
     this.tokens -= tokens;
@@ -105,13 +111,10 @@ export class PromiseSampler {
       return;
     }
     if (++this.samples < this.recheckAt || (this.samples < ADAPT_EVERY && this.spent * ADAPT_SHARE < this.perSecond)) return;
-    // The CPU clock is a system call: a window still too short is looked at again some samples later.
-    if (this.windowMs() >= MIN_WINDOW_MS) this.adapt();
+    // The CPU clock is a system call: the wall clock says when a window may be long enough, and one still
+    // too short is looked at again some samples later.
+    if (performance.now() - this.wallAtAdapt >= MIN_WINDOW_MS && cpuMs() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
     else this.recheckAt = this.samples + RECHECK;
-  }
-
-  private windowMs(): number {
-    return cpuMs() - this.timeAtAdapt;
   }
 
   /** Also called by the heartbeat, so the rate is relearnt when a flood ends and few samples come. */
@@ -125,9 +128,12 @@ export class PromiseSampler {
     this.samples = 0;
     this.recheckAt = 0;
     this.timeAtAdapt = now;
-    // Exact while the second in hand lasts; then as many samples as the budget pays for.
+    this.wallAtAdapt = performance.now();
+    // Exact while what is in hand lasts; then as many samples as the budget pays for.
     if (this.mean === 1 && this.tokens > 0) return;
-    const mean = Math.max(1, Math.min(this.mean * MAX_STEP, Math.max(this.mean / MAX_STEP, this.mean * ratio)));
+    let mean = Math.max(1, Math.min(this.mean * MAX_STEP, Math.max(this.mean / MAX_STEP, this.mean * ratio)));
+    // In debt and exact: sampled from now on, or every capture would come back here.
+    if (this.tokens <= 0 && mean === 1) mean = 2;
     if (mean === this.mean) return;
     this.mean = mean;
     // A new mean takes effect at once: the gap under way is drawn again (a geometric gap has no memory).

@@ -19,6 +19,13 @@ export interface ResourceHook {
   promiseFree: boolean;
 }
 
+/**
+ * Whether Node puts promise hooks of its own beside leakprof's whatever it does (Node 20): then it
+ * also adds two symbol properties to every promise that runs a reaction, and promises come in many
+ * shapes, which makes a property lookup on every promise slow (promise-table.ts picks a WeakMap).
+ */
+export const nodeTracksPromises = !createResourceHook({}).promiseFree;
+
 export function createResourceHook(callbacks: HookCallbacks): ResourceHook {
   const hook = createHook({ ...callbacks, trackPromises: false } as HookCallbacks);
   const flag = Object.getOwnPropertySymbols(hook).find((s) => s.description === 'kNoPromiseHook');
