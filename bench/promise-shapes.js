@@ -56,6 +56,7 @@ const modes = {
   bare: (node, load) => [node, load.args],
   'floor --promises (empty init, settled)': floor('init,settled'),
   'floor default on Node 20 (empty before, after)': floor('before,after'),
+  'floor --promises on Node 20 (empty init, settled, before, after)': floor('init,settled,before,after'),
   leakprof: (node, load) => [node, [leakprof, 'run', '--no-summary', '--', node, ...load.args]],
   'leakprof --promises': (node, load) => [node, [leakprof, 'run', '--no-summary', '--promises', '-o', report, '--', node, ...load.args]],
   'why-is-node-running': (node, load) => [node, ['--import', whyPreload, ...load.args]],

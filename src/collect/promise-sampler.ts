@@ -67,7 +67,7 @@ export class PromiseSampler {
   private recheckAt = 0;
   private timeAtAdapt = cpuMs();
   private wallAtAdapt = performance.now();
-  /** What a capture with its record costs now, in ms: the running mean of the timed ones. */
+  /** What a capture with its record costs now, in ms, from the last timed ones. */
   private cost = STACK_US / 1000;
   private readonly timed = new Float64Array(8).fill(STACK_US / 1000);
   private timedAt = 0;
@@ -94,13 +94,18 @@ export class PromiseSampler {
   /** A stack was taken (timed from `started` when that is not -1): charged to the budget by its real cost. */
   charge(started: number): void {
     if (started >= 0) {
-      // The least of the last few timed ones: a wall-clock interval can only gain (the times a busy machine did
-      // not run the process at all), and the CPU clock is too coarse for a few microseconds.
+      // The mean of the last few timed ones but the dearest: a wall-clock interval now and then holds a time a
+      // busy machine did not run the process at all (the CPU clock is too coarse for a few microseconds), while
+      // captures of two kinds can differ a hundredfold (in a long `.then` chain), so the least would understate.
       const timed = this.timed;
       timed[this.timedAt++ % timed.length] = Math.min(performance.now() - started, MAX_CHARGE_MS);
-      let cost = timed[0]!;
-      for (let i = 1; i < timed.length; i++) cost = Math.min(cost, timed[i]!);
-      this.cost = cost;
+      let sum = 0;
+      let max = 0;
+      for (let i = 0; i < timed.length; i++) {
+        sum += timed[i]!;
+        max = Math.max(max, timed[i]!);
+      }
+      this.cost = (sum - max) / (timed.length - 1);
     }
     const tokens = (this.cost * 1000) / STACK_US;
     this.tokens -= tokens;
