@@ -1,8 +1,8 @@
 /**
- * Which promises get a creation stack. A stack costs 1-5 µs and a promise about 0.1 µs,
- * so a flood of promises (a million awaits) cannot have one each. The budget is
- * `perSecond` stacks of nominal cost (STACK_US) a second, charged by what each capture
- * really took (inside a long `.then` chain V8 walks the whole chain to take one: 100 µs
+ * Which promises get a creation stack. A stack with its record costs 5-10 µs and a promise
+ * a few ns, so a flood of promises (a million awaits) cannot have one each. The budget is
+ * `perSecond` stacks of nominal cost (STACK_US) per second of the thread's CPU time, charged
+ * by what the captures really take (inside a long `.then` chain V8 walks the whole chain to take one: 100 µs
  * and more), with half a second's worth in hand: a program that spends less gets every
  * promise, and its counts are exact.
  *
@@ -27,6 +27,8 @@ const MAX_STEP = 4;
  * The share of a second's budget kept in hand: a program within it is exact. Half a second
  * covers the issue 17 fixtures (7,000-9,000 stacks each, exact at a budget of 10,000 with half
  * of this in hand on a machine at load average 30); a whole one cost a short flood twice as much.
+ * A quarter (3 of 5 fixtures off by more than 5% beside a second run at load average 35) and a
+ * tenth (4 of 5) were too little.
  */
 const IN_HAND = 0.5;
 /** A window shorter than this (of the thread's CPU time) says little of a rate. */
