@@ -1,15 +1,18 @@
 // Promise tracking on the shapes of issue 13's budget: a million awaits, a `.then` tail-recursion
 // loop over setImmediate, Promise.all fan-out, a `fetch().then(() => loop())` poll loop (each
 // parking PARKED calls on promises nothing settles, with a `.then` on each, while it runs), and
-// the built-in workload. Modes alternate round by round: bare, leakprof (default), leakprof
-// --promises, why-is-node-running; medians and ratios to bare. For each shape, the async
+// the built-in workload. Modes alternate round by round: bare, the floors (bare with empty V8
+// promise hooks: what --promises installs, and what Node 20 installs for any async hook), leakprof
+// (default), leakprof --promises, why-is-node-running, and with --before another build's two
+// leakprof modes; medians and ratios to bare. For each shape, the async
 // profile of the --promises run is checked against the truth: the estimate of the parked group
 // (at the load's PARKED line), its error, the interval leakprof gave, and whatever else it listed.
-//   node bench/promise-shapes.js [--rounds 3] [--nodes 20] [--out bench/results/promise-shapes.json] [--label after] [--leakprof other/bin/leakprof.js]
+//   node bench/promise-shapes.js [--rounds 3] [--nodes 20] [--out bench/results/promise-shapes.json] [--label after] [--leakprof other/bin/leakprof.js] [--before before/bin/leakprof.js]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { forEachNode, leakprof as leakprofBin, median, root, whyPreload } from './lib/compare.js';
 
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: 'awaits,then-loop,fan,poll,workload' },
     // Another build's bin/leakprof.js (a checkout of the commit before), on the same loads.
     leakprof: { type: 'string', default: leakprofBin },
+    // A build of the commit before, run as two more modes in the same rounds: before and after in one run.
+    before: { type: 'string' },
   },
 });
 const leakprof = values.leakprof;
@@ -44,12 +49,22 @@ const loads = {
   },
 };
 const report = join(tmpdir(), `leakprof-promise-shapes-${process.pid}.json`);
+const emptyHooks = pathToFileURL(join(root, 'bench/lib/empty-promise-hooks.mjs')).href;
+// The floors: bare with V8's promise hooks installed and empty (bench/lib/empty-promise-hooks.mjs).
+const floor = (hooks) => ({ command: (node, load) => [node, ['--import', emptyHooks, ...load.args]], env: { LEAKPROF_BENCH_HOOKS: hooks } });
 const modes = {
   bare: (node, load) => [node, load.args],
+  'floor --promises (empty init, settled)': floor('init,settled'),
+  'floor default on Node 20 (empty before, after)': floor('before,after'),
+  'floor --promises on Node 20 (empty init, settled, before, after)': floor('init,settled,before,after'),
   leakprof: (node, load) => [node, [leakprof, 'run', '--no-summary', '--', node, ...load.args]],
   'leakprof --promises': (node, load) => [node, [leakprof, 'run', '--no-summary', '--promises', '-o', report, '--', node, ...load.args]],
   'why-is-node-running': (node, load) => [node, ['--import', whyPreload, ...load.args]],
 };
+if (values.before) {
+  modes['before: leakprof'] = (node, load) => [node, [values.before, 'run', '--no-summary', '--', node, ...load.args]];
+  modes['before: leakprof --promises'] = (node, load) => [node, [values.before, 'run', '--no-summary', '--promises', '-o', report, '--', node, ...load.args]];
+}
 
 function runOnce([file, args], env) {
   const out = execFileSync(file, args, { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 1_800_000, maxBuffer: 1 << 26 });
@@ -88,10 +103,11 @@ forEachNode(values.nodes, (node, version) => {
     const wall = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
     const checks = [];
     for (let r = 0; r < run.rounds; r++) {
-      for (const [mode, command] of Object.entries(modes)) {
+      for (const [mode, how] of Object.entries(modes)) {
+        const { command, env } = typeof how === 'function' ? { command: how, env: {} } : how;
         let json;
         try {
-          json = runOnce(command(node, load), load.env);
+          json = runOnce(command(node, load), { ...load.env, ...env });
         } catch (error) {
           // One failed run (the built-in workload's HTTP load can fail on a starved machine) is said, not fatal.
           console.error(`${name} ${mode}: run failed (${String(error.message).split('\n')[0]})`);
@@ -100,6 +116,7 @@ forEachNode(values.nodes, (node, version) => {
         samples[mode].push(Number(load.metric(json).toFixed(1)));
         if (load.wall) wall[mode].push(Number(load.wall(json).toFixed(1)));
         if (mode === 'leakprof --promises' && load.parked) checks.push(accuracy(1000));
+        else rmSync(report, { force: true });
       }
     }
     const medians = Object.fromEntries(Object.entries(samples).map(([m, xs]) => [m, median(xs)]));

@@ -5,10 +5,10 @@
  * stack taken now and read only if reported. The collector takes them over when it starts
  * (takeEarlyResources) and this hook is gone. Does nothing outside leakprof.
  */
-import { createHook } from 'node:async_hooks';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { keepRequireHookedMain } from './cjs-main.cjs';
+import { createResourceHook } from './resource-hook.cjs';
 
 interface EarlyResource {
   type: string;
@@ -31,7 +31,7 @@ if (process.env.LEAKPROF_CONFIG && isMainThread && globals[KEY] === undefined) {
     Error.captureStackTrace(stack, init);
     early.set(asyncId, { type, trigger, resource, stack, at: performance.now() });
   };
-  const hook = createHook({ init, destroy: (asyncId: number) => void early.delete(asyncId) });
+  const { hook } = createResourceHook({ init, destroy: (asyncId: number) => void early.delete(asyncId) });
   hook.enable();
   keepRequireHookedMain(join(__dirname, 'preload.js'));
   globals[KEY] = {

@@ -1,8 +1,8 @@
 /**
- * Which promises get a creation stack. A stack costs 1-5 µs and a promise about 0.1 µs,
- * so a flood of promises (a million awaits) cannot have one each. The budget is
- * `perSecond` stacks of nominal cost (STACK_US) a second, charged by what each capture
- * really took (inside a long `.then` chain V8 walks the whole chain to take one: 100 µs
+ * Which promises get a creation stack. A stack with its record costs 5-10 µs and a promise
+ * a few ns, so a flood of promises (a million awaits) cannot have one each. The budget is
+ * `perSecond` stacks of nominal cost (STACK_US) per second of the thread's CPU time, charged
+ * by what the captures really take (inside a long `.then` chain V8 walks the whole chain to take one: 100 µs
  * and more), with half a second's worth in hand: a program that spends less gets every
  * promise, and its counts are exact.
  *
@@ -27,12 +27,33 @@ const MAX_STEP = 4;
  * The share of a second's budget kept in hand: a program within it is exact. Half a second
  * covers the issue 17 fixtures (7,000-9,000 stacks each, exact at a budget of 10,000 with half
  * of this in hand on a machine at load average 30); a whole one cost a short flood twice as much.
+ * A quarter (3 of 5 fixtures off by more than 5% beside a second run at load average 35) and a
+ * tenth (4 of 5) were too little.
  */
 const IN_HAND = 0.5;
-/** A window shorter than this says little of a rate. */
+/** A window shorter than this (of the thread's CPU time) says little of a rate. */
 const MIN_WINDOW_MS = 5;
 /** One capture is charged at most this long. */
 const MAX_CHARGE_MS = 1;
+/**
+ * One capture in this many is timed, and all are charged the running cost of the timed ones:
+ * two clock reads in a promise hook cost about a tenth of a capture.
+ */
+const TIME_EVERY = 8;
+/** Samples between two looks at the CPU clock while a window is too short to adapt. */
+const RECHECK = 16;
+
+/**
+ * The CPU time of this thread, in ms (the whole process's before Node 22): the budget refills
+ * with the CPU the program got, not the wall clock, which a starved process sees run 5-10x
+ * faster than its own CPU (load average 20-40: "a tenth of a core" became half of one).
+ */
+const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
+const cpuUsage = threadCpuUsage ?? process.cpuUsage.bind(process);
+function cpuMs(): number {
+  const { user, system } = cpuUsage();
+  return (user + system) / 1000;
+}
 
 export class PromiseSampler {
   /** Roots to let pass before the next sample (the hot path only decrements it). */
@@ -43,8 +64,16 @@ export class PromiseSampler {
   mean = 1;
   private tokens: number;
   private spent = 0;
+  /** Samples since the last adaptation; the clock is not read again before `recheckAt`. */
   private samples = 0;
-  private timeAtAdapt = performance.now();
+  private recheckAt = 0;
+  private timeAtAdapt = cpuMs();
+  private wallAtAdapt = performance.now();
+  /** What a capture with its record costs now, in ms, from the last timed ones. */
+  private cost = STACK_US / 1000;
+  private readonly timed = new Float64Array(8).fill(STACK_US / 1000);
+  private timedAt = 0;
+  private untilTimed = 1;
 
   constructor(private readonly perSecond: number) {
     this.tokens = perSecond * IN_HAND;
@@ -57,31 +86,61 @@ export class PromiseSampler {
     return weight;
   }
 
-  /** A stack was taken in `ms`: charged to the budget by its real cost. */
-  charge(ms: number): void {
-    // What it took, a garbage collection it set off included (our records and stacks are what fill
-    // the young generation under a flood), but at most MAX_CHARGE_MS: a wall-clock interval also holds
-    // the times a busy machine did not run the process at all, and one such wait is not the budget's.
-    const tokens = Math.max(1, (Math.min(ms, MAX_CHARGE_MS) * 1000) / STACK_US);
+  /** Before a capture: the clock when this one is to be timed, else -1. */
+  clock(): number {
+    if (--this.untilTimed > 0) return -1;
+    this.untilTimed = TIME_EVERY;
+    return performance.now();
+  }
+
+  /** A stack was taken (timed from `started` when that is not -1): charged to the budget by its real cost. */
+  charge(started: number): void {
+    if (started >= 0) {
+      // The mean of the last few timed ones but the dearest: a wall-clock interval now and then holds a time a
+      // busy machine did not run the process at all (the CPU clock is too coarse for a few microseconds), while
+      // captures of two kinds can differ a hundredfold (in a long `.then` chain), so the least would understate.
+      const timed = this.timed;
+      timed[this.timedAt++ % timed.length] = Math.min(performance.now() - started, MAX_CHARGE_MS);
+      let sum = 0;
+      let max = 0;
+      for (let i = 0; i < timed.length; i++) {
+        sum += timed[i]!;
+        max = Math.max(max, timed[i]!);
+      }
+      this.cost = (sum - max) / (timed.length - 1);
+    }
+    const tokens = (this.cost * 1000) / STACK_US;
     this.tokens -= tokens;
     this.spent += tokens;
     // Relearnt every so many samples, and as often when each one costs a lot (a chain that keeps growing).
-    if (this.tokens < 0 && this.mean === 1) this.adapt();
-    else if ((++this.samples % ADAPT_EVERY === 0 || this.spent * ADAPT_SHARE >= this.perSecond) && performance.now() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
+    if (this.tokens < 0 && this.mean === 1) {
+      this.adapt();
+      return;
+    }
+    if (++this.samples < this.recheckAt || (this.samples < ADAPT_EVERY && this.spent * ADAPT_SHARE < this.perSecond)) return;
+    // The CPU clock is a system call: the wall clock says when a window may be long enough, and one still
+    // too short is looked at again some samples later.
+    if (performance.now() - this.wallAtAdapt >= MIN_WINDOW_MS && cpuMs() - this.timeAtAdapt >= MIN_WINDOW_MS) this.adapt();
+    else this.recheckAt = this.samples + RECHECK;
   }
 
   /** Also called by the heartbeat, so the rate is relearnt when a flood ends and few samples come. */
   adapt(): void {
-    const now = performance.now();
+    const now = cpuMs();
     const elapsed = now - this.timeAtAdapt;
     if (elapsed <= 0) return;
     this.tokens = Math.min(this.perSecond * IN_HAND, this.tokens + (elapsed * this.perSecond) / 1000);
     const ratio = (this.spent * 1000) / elapsed / this.perSecond;
     this.spent = 0;
+    this.samples = 0;
+    this.recheckAt = 0;
     this.timeAtAdapt = now;
-    // Exact while the second in hand lasts; then as many samples as the budget pays for.
+    this.wallAtAdapt = performance.now();
+    // Exact while what is in hand lasts; then as many samples as the budget pays for.
     if (this.mean === 1 && this.tokens > 0) return;
-    const mean = Math.max(1, Math.min(this.mean * MAX_STEP, Math.max(this.mean / MAX_STEP, this.mean * ratio)));
+    let mean = Math.max(1, Math.min(this.mean * MAX_STEP, Math.max(this.mean / MAX_STEP, this.mean * ratio)));
+    // In debt and exact: sampled from now on, or every capture would come back here.
+    if (this.tokens <= 0 && mean === 1) mean = 2;
     if (mean === this.mean) return;
     this.mean = mean;
     // A new mean takes effect at once: the gap under way is drawn again (a geometric gap has no memory).

@@ -1,9 +1,10 @@
 /**
- * The one module that talks to async_hooks. Node's docs mark `createHook` as
+ * The one module that talks to async_hooks (with resource-hook.cts, which makes its hook). Node's docs mark `createHook` as
  * "migrate away": everything else sees only this small listener interface, so a
  * cheaper source (diagnostics_channel, patched constructors) can replace it here.
  */
 import { AsyncResource, createHook, type AsyncHook } from 'node:async_hooks';
+import { createResourceHook } from './resource-hook.cjs';
 
 export interface ResourceListener {
   init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void;
@@ -27,13 +28,14 @@ export function startResourceSource(listener: ResourceListener): ResourceSource 
   function destroy(asyncId: number): void {
     listener.destroy(asyncId);
   }
-  const hook: AsyncHook = createHook({ init, destroy });
-  enableWithoutPromiseTracking(hook);
+  const { hook, promiseFree } = createResourceHook({ init, destroy });
+  if (promiseFree) hook.enable();
+  else enableWithoutPromiseTracking(hook);
   return { boundary: init as StackBoundary, stop: () => hook.disable() };
 }
 
 /**
- * Enabling a hook with `init` and `destroy` makes Node track every promise for async_hooks
+ * Node 20 (resource-hook.cts has no switch there). Enabling a hook with `init` and `destroy` makes Node track every promise for async_hooks
  * (an async id, an init call, and a weak callback for its destroy): a chain of a million
  * awaits runs 8x slower, for PROMISE events this source drops anyway. Node picks that
  * promise mode from its hook counts at each enable(); an enable() made from inside

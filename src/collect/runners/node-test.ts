@@ -12,7 +12,8 @@
  * node:test (see ./index.ts). A `Test` resource of another shape (a Node version this does
  * not know) leaves every test unnamed, as without leakprof, and says so in --verbose.
  */
-import { createHook, type AsyncHook } from 'node:async_hooks';
+import type { AsyncHook } from 'node:async_hooks';
+import { createResourceHook } from '../resource-hook.cjs';
 import { noteRunner, noteUnrecognised, runInTest } from '../test-context.js';
 
 interface TestLike {
@@ -92,7 +93,8 @@ function testPrototype(resource: object): (Record<string | symbol, unknown> & Te
 
 export function instrumentNodeTest(): void {
   let hook: AsyncHook | undefined;
-  hook = createHook({
+  // Leaving promises alone where Node allows it: enabling a hook that tracks them would leave Node's promise hooks on in every test file.
+  ({ hook } = createResourceHook({
     init(_id, type, _trigger, resource) {
       if (type !== 'Test' || hook === undefined) return;
       hook.disable();
@@ -105,6 +107,6 @@ export function instrumentNodeTest(): void {
         noteUnrecognised('node:test');
       }
     },
-  });
+  }));
   hook.enable();
 }
