@@ -9,6 +9,7 @@
  * await's, and the one `send` returned), and the one a person needs is the await, with
  * the promise it waits on beside it.
  */
+import { rawGroupKey } from '../transport/group-identity.js';
 import type { SnapshotMessage, WireProfileDescriptor } from '../transport/messages.js';
 import { asOwn, isOwnActivity } from './own-activity.js';
 import type { PromiseListener } from './promise-source.js';
@@ -278,7 +279,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
       const waitingOn = root !== undefined && root !== record ? root.stack : -1;
       const calledFrom = record.kind === PromiseKind.Waiting ? (startedAt.get(this.stacks.topFunction[record.stack] ?? '') ?? -1) : -1;
       groups.add(
-        `${label}\u0000${record.stack}\u0000${waitingOn}\u0000${calledFrom}\u0000${record.test}`,
+        rawGroupKey(label, 'pending', record.stack, waitingOn, record.test, calledFrom),
         () => head(label, record.stack, waitingOn, calledFrom, testName(record.test)),
         { id: record.id, ageMs: Math.max(0, Math.round(now - record.createdAt)), trigger: root?.id ?? 0 },
         record.weight,

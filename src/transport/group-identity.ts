@@ -93,8 +93,10 @@ export function looseGroupKey(id: GroupIdentity): string {
 
 /**
  * The child's key, by raw ids (interned stacks, interned test): label (which names the type),
- * state, the creation stack, the created-by ancestor's stack, the test.
+ * state, the creation stack, the created-by ancestor's stack (for a parked promise: the promise
+ * its chain waits on), the test; and `calledFrom`, a parked await's caller stack (async profile
+ * only: two awaits in one function called from two places are two groups).
  */
-export function rawGroupKey(label: string, state: string, stack: number, createdBy: number, test: number): string {
-  return `${label}\u0000${state}\u0000${stack}\u0000${createdBy}\u0000${test}`;
+export function rawGroupKey(label: string, state: string, stack: number, createdBy: number, test: number, calledFrom = -1): string {
+  return `${label}\u0000${state}\u0000${stack}\u0000${createdBy}\u0000${test}\u0000${calledFrom}`;
 }
