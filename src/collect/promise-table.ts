@@ -118,6 +118,11 @@ export const PROMISES_PROFILE: WireProfileDescriptor = {
 
 /** A chain of waits longer than this is cut: its root is reported as unknown. */
 const MAX_CHAIN = 64;
+/**
+ * Records whose promise gets its WeakRef at once, between two `settleIn`s (one a turn of the loop at most): few
+ * cost little, and a flood's records (a million awaits in one job) wait for the next turn.
+ */
+const WEAK_AT_ONCE = 64;
 
 export class PromiseTable implements PromiseListener, ProfileSource {
   readonly descriptor = PROMISES_PROFILE;
@@ -137,6 +142,8 @@ export class PromiseTable implements PromiseListener, ProfileSource {
   abandoned = 0;
   /** Records made since the last `settleIn`: their promises are still held strongly. */
   private young: PromiseRecord[] = [];
+  /** WeakRefs made at once since the last `settleIn` (at most WEAK_AT_ONCE a job). */
+  private youngWeak = 0;
   private readonly recordOf: RecordOf = nodeTracksPromises ? byWeakMap() : byProperty;
 
   constructor(
@@ -173,7 +180,13 @@ export class PromiseTable implements PromiseListener, ProfileSource {
     const record = new PromiseRecord(this.created, performance.now(), raw, kind, parentRecord, promise, weight);
     this.recordOf.set(promise, record);
     this.live.set(record.id, record);
-    if (this.young.push(record) === 1) asOwn(this.settleInSoon);
+    // The first few of a job get their WeakRef at once (cheap when few): a program that makes a promise and ends in
+    // that job (nothing after it, so no next turn) must see it collected at exit when nothing reaches it any more.
+    if (this.youngWeak < WEAK_AT_ONCE) {
+      this.youngWeak++;
+      record.target = new WeakRef(promise);
+      record.held = undefined;
+    } else if (this.young.push(record) === 1) asOwn(this.settleInSoon);
     // The stack and its record: what a sample costs here.
     sampler.charge(started);
   }
@@ -200,6 +213,7 @@ export class PromiseTable implements PromiseListener, ProfileSource {
 
   settleIn(): void {
     const young = this.young;
+    this.youngWeak = 0;
     if (young.length === 0) return;
     this.young = [];
     for (const record of young) {
