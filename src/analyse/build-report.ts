@@ -10,6 +10,7 @@ import { testFromSource } from './test-from-source.js';
 import { formatDuration } from '../util/duration.js';
 import { countsOf, growthOf, seriesUpTo } from './growth.js';
 import { sampleSignature } from './signature.js';
+import { attributeSampledOut } from './sampled-out.js';
 import { groupKey, identityOf } from '../transport/group-identity.js';
 
 export interface ProcessReportOptions {
@@ -48,7 +49,7 @@ export function buildProcessReport(spool: ProcessSpool, options: ProcessReportOp
     const profile = wire.descriptor === undefined ? { ...wire, descriptor: fromWireV1(wire.name) } : wire;
     // One group per identity (../transport/group-identity.ts), read off the group as the report shows it; its series sums the samples merged into it.
     const groups = new Map<string, { group: GroupReport; series: Set<string> }>();
-    for (const sample of profile.samples) {
+    for (const sample of attributeSampledOut(profile.samples)) {
       const group = buildGroup(sample, snap!.stacks, options.cwd, profile.descriptor);
       const key = groupKey(identityOf(profile.name, group));
       const seriesKey = sampleSignature(profile.name, sample, snap!.stacks);
@@ -237,7 +238,7 @@ function grewAndWent(series: Array<{ time: number; counts: Map<string, number> }
     const snapAt = peaks.get(key)?.snapshot;
     if (snapAt === undefined) continue;
     const profile = snapAt.profiles.find((p) => p.name === profileName);
-    const samples = (profile?.samples ?? []).filter((sample) => sampleSignature(profileName!, sample, snapAt.stacks) === key);
+    const samples = attributeSampledOut(profile?.samples ?? []).filter((sample) => sampleSignature(profileName!, sample, snapAt.stacks) === key);
     if (samples.length === 0) continue;
     const described = profile!.descriptor ?? fromWireV1(profileName!);
     const group = buildGroup(samples[0]!, snapAt.stacks, cwd, described);

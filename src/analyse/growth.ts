@@ -7,6 +7,7 @@ import type { SnapshotMessage } from '../transport/messages.js';
 import type { GroupGrowth, HeapTrend } from '../report/schema.js';
 import { sampleSignature } from './signature.js';
 import { trendOf } from './trend-test.js';
+import { attributeSampledOut } from './sampled-out.js';
 
 /** Counts per group (its key: ../transport/group-identity.ts, profile included), for one snapshot. */
 export type CountsBySignature = Map<string, number>;
@@ -14,7 +15,7 @@ export type CountsBySignature = Map<string, number>;
 export function countsOf(snap: SnapshotMessage): CountsBySignature {
   const out: CountsBySignature = new Map();
   for (const profile of snap.profiles) {
-    for (const sample of profile.samples) {
+    for (const sample of attributeSampledOut(profile.samples)) {
       const key = sampleSignature(profile.name, sample, snap.stacks);
       out.set(key, (out.get(key) ?? 0) + sample.count);
     }
