@@ -82,8 +82,9 @@ function shareWith(env: { global?: Record<symbol, unknown> }): void {
 }
 
 function patchEnvironment(exports: unknown): void {
+  // jest 28 on: `exports.TestEnvironment` (and `default`); jest 27 and before: `module.exports = NodeEnvironment`.
   const mod = exports as { default?: EnvironmentClass; TestEnvironment?: EnvironmentClass };
-  const Environment = mod.TestEnvironment ?? mod.default;
+  const Environment = mod.TestEnvironment ?? mod.default ?? (typeof exports === 'function' ? (exports as EnvironmentClass) : undefined);
   const proto = Environment?.prototype;
   if (!proto) {
     noteUnrecognised('jest');
