@@ -111,6 +111,34 @@ describe("mocha 3's shape (no titlePath), presented by a stand-in runner of our 
   });
 });
 
+describe("jest 27's shape (the environment module is the class itself), presented by a stand-in runner of our own", () => {
+  test('a file a library opens after an await, started by a synchronous test, is named after that test', async () => {
+    const dir = `${S}/jest-27-shape`;
+    const command = ['node', `${dir}/jest.cjs`, `${dir}/leaky.test.cjs`];
+    const plain = await bare(command);
+    const checked = await check(command, ['--verbose']);
+    assert.match(plain.stdout, /✓ does nothing/, plain.stdout + plain.stderr);
+    assert.equal(checked.code, 1, checked.stderr);
+    assert.doesNotMatch(checked.stderr, /could not name tests/);
+    const opener = `${dir}/opener.cjs`;
+    const leak = checked.verdict.violations.find((v) => v.location && `${v.location.file}:${v.location.line}` === `${opener}:${markerLine(opener, 'LEAK')}`);
+    assert.ok(leak, checked.verdict.violations.map((v) => v.message).join('\n'));
+    assert.equal(leak.test, 'parser > starts a part and never ends it');
+  });
+
+  test('the same line leaking in five tests is one line naming the first three and how many in all; the JSON lists all five', async () => {
+    const dir = `${S}/jest-27-shape`;
+    const checked = await check(['node', `${dir}/jest.cjs`, `${dir}/many.test.cjs`]);
+    assert.equal(checked.code, 1, checked.stderr);
+    assert.equal(checked.verdict.violations.length, 1, checked.verdict.violations.map((v) => v.message).join('\n'));
+    const [leak] = checked.verdict.violations;
+    assert.equal(leak.count, 5);
+    assert.deepEqual(leak.tests, ['parts > part a', 'parts > part b', 'parts > part c', 'parts > part d', 'parts > part e']);
+    assert.equal(leak.test, undefined);
+    assert.match(leak.message, /^leak \(fds\): 5 × WriteStream open, created at .*opener\.cjs:\d+ \(in 5 tests: "parts > part a", "parts > part b", "parts > part c" and 2 more\) — /);
+  });
+});
+
 describe('the runner\'s and the package manager\'s own resources are never the user\'s leak', () => {
   test('vitest: a clean file of 20 tests passes check every time (vitest\'s throttle timer is the runner\'s, even during t19)', async () => {
     const command = [`${BIN}/vitest`, 'run', '-c', `${S}/vitest/vitest.config.mjs`, `${S}/vitest/many-clean.test.mjs`];

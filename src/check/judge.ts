@@ -151,9 +151,18 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   }
   const shown: Counted[] = [];
   const manyProcesses = new Set(over.map((c) => c.pid)).size > 1;
-  for (const same of sameLeak(over)) {
-    violations.push(violationFor(same, manyProcesses));
-    shown.push(same[0]!);
+  for (const place of sameLeak(over)) {
+    if (place.length > MAX_TEST_LINES) {
+      // One line made the same leak in many tests: one line, naming the first tests and how many in all.
+      const all = place.flat();
+      violations.push(violationFor(all, manyProcesses, place.map((same) => testOf(same[0]!.group) ?? '(no test)').sort()));
+      shown.push(all[0]!);
+      continue;
+    }
+    for (const same of place) {
+      violations.push(violationFor(same, manyProcesses));
+      shown.push(same[0]!);
+    }
   }
 
   // growth: what kept growing while the run went on, even if released by the end (--every).
@@ -290,16 +299,27 @@ function exitedHow(proc: ProcessReport): string {
  * test) are one violation, whichever processes made them and whoever called that line. Groups with no
  * line of the user's are one violation per type and state.
  */
-function sameLeak(over: readonly Counted[]): Counted[][] {
-  const byKey = new Map<string, Counted[]>();
+/** Tests named one line each at one place; beyond it, the place is one line naming its tests. */
+const MAX_TEST_LINES = 3;
+
+/**
+ * The same leak, as one line: what one place (kind, type, state, the user's line) made, across
+ * processes and callers, split by test; the tests of one place come together (a place that
+ * leaked in more than MAX_TEST_LINES tests is one line naming them).
+ */
+function sameLeak(over: readonly Counted[]): Counted[][][] {
+  const byPlace = new Map<string, Map<string, Counted[]>>();
   for (const c of over) {
     const at = locate(c.group);
-    const key = [c.kind, c.group.type, c.group.state, at ? `${at.how === 'library' ? 'lib' : 'user'}:${at.frame.file}:${at.frame.line}` : c.group.frames !== null ? 'node' : 'none', testOf(c.group) ?? ''].join('\u0000');
-    const same = byKey.get(key);
+    const place = [c.kind, c.group.type, c.group.state, at ? `${at.how === 'library' ? 'lib' : 'user'}:${at.frame.file}:${at.frame.line}` : c.group.frames !== null ? 'node' : 'none'].join('\u0000');
+    const tests = byPlace.get(place) ?? new Map<string, Counted[]>();
+    byPlace.set(place, tests);
+    const test = testOf(c.group) ?? '';
+    const same = tests.get(test);
     if (same) same.push(c);
-    else byKey.set(key, [c]);
+    else tests.set(test, [c]);
   }
-  return [...byKey.values()];
+  return [...byPlace.values()].map((tests) => [...tests.values()]);
 }
 
 /** Where this process made Worker threads: each comes with message ports of its own, made at the same line. */
@@ -385,7 +405,7 @@ export function statusOf(leaked: boolean, outcome?: Outcome): { status: Verdict[
  * `leak: 3 × TCPWRAP ref, created at test/db.test.js:41 (in test "reconnects") — close the socket or the client that owns it`;
  * one leak in many processes: `leak: 22 processes: 1 × TCPWRAP ref, created at test/request.js:21 [pids 101, 102, …] — …`.
  */
-export function violationFor(same: readonly Counted[], withPid: boolean): Violation {
+export function violationFor(same: readonly Counted[], withPid: boolean, tests?: readonly string[]): Violation {
   const c = same[0]!;
   const g = c.group;
   const total = same.reduce((n, x) => n + x.count, 0);
@@ -414,7 +434,9 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
   const pid =
     (pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '') +
     (threads.length > 1 ? ` (in threads ${listOf(threads)})` : threads.length === 1 ? ` (in thread ${threads[0]})` : '');
-  const intest = test ? ` (in test ${JSON.stringify(test)})` : '';
+  const intest =
+    tests ? ` (in ${tests.length} tests: ${tests.slice(0, MAX_TEST_LINES).map((t) => JSON.stringify(t)).join(', ')} and ${tests.length - MAX_TEST_LINES} more)`
+    : test ? ` (in test ${JSON.stringify(test)})` : '';
   const action = actionOf(g.hint);
   const approx = same.some((x) => estimated(x.group)) ? '≈' : '';
   const counts = [...perPid.values()];
@@ -433,7 +455,8 @@ export function violationFor(same: readonly Counted[], withPid: boolean): Violat
   if (pids.length > 1) violation.pids = pids;
   if (threads.length > 0) violation.threads = threads;
   if (at) violation.location = { file: at.frame.file, line: at.frame.line, column: at.frame.column, function: at.frame.function };
-  if (test) violation.test = test;
+  if (tests) violation.tests = [...tests];
+  else if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
 }

@@ -9,7 +9,7 @@ export function renderJunit(verdict: Verdict, details: (v: Violation) => string,
   const cases: string[] = [];
   for (const v of verdict.violations) {
     const where = v.location ? ` at ${v.location.file}:${v.location.line}` : '';
-    const name = v.kind === HEAP_GROWTH ? 'heap growth' : `${v.count} × ${v.label ?? v.type} ${v.state ?? ''}`.trim() + where + (v.test ? ` (in test ${v.test})` : '');
+    const name = v.kind === HEAP_GROWTH ? 'heap growth' : `${v.count} × ${v.label ?? v.type} ${v.state ?? ''}`.trim() + where + (v.test ? ` (in test ${v.test})` : v.tests ? ` (in ${v.tests.length} tests)` : '');
     const file = v.location ? ` file="${xml(v.location.file)}" line="${v.location.line}"` : '';
     cases.push(
       `    <testcase classname="leakprof.${xml(v.kind)}" name="${xml(name)}"${file} time="0">\n` +

@@ -177,6 +177,7 @@ const verdict = obj({
       'state?': str,
       'location?': obj({ file: str, line: num, column: num, function: str }),
       'test?': str,
+      'tests?': list(str),
       'hint?': str,
     }),
   ),

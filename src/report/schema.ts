@@ -8,7 +8,7 @@
 
 export const REPORT_SCHEMA = 'leakprof.report/v2';
 /** Counts every change to this file's types, additive ones included. */
-export const REPORT_SCHEMA_REVISION = 6;
+export const REPORT_SCHEMA_REVISION = 7;
 
 /** How creation stacks were captured: `auto` (sampled above a budget), `all`, `none`. */
 export type StackMode = 'auto' | 'all' | 'none';
@@ -355,6 +355,8 @@ export interface Violation {
   location?: { file: string; line: number; column: number; function: string };
   /** The test that created it, when the runner's tests were attributed. */
   test?: string;
+  /** Instead of `test`: every test it was made in, when one line made it in more than three. */
+  tests?: string[];
   hint?: string;
   /** A heap violation's evidence: the post-GC series' trend (analyse/growth.ts computes it). */
   trend?: HeapTrend;
