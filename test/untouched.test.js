@@ -48,6 +48,17 @@ test('fds 0-2 closed (daemon style): the workload exits 0 under leakprof as bare
   assert.ok(proc.memory.heapUsed > 0, 'memory still measured');
 });
 
+test("an exit listener that flushes through a WeakRef (pino's sync:false) still prints under check: leakprof's exit GC comes after it", async () => {
+  for (const sameJob of ['0', '1']) {
+    const env = { EXIT_IN_SAME_JOB: sameJob };
+    const alone = await bare([`${F}/weakref-exit-flush.mjs`], { env });
+    const checked = await underLeakprof(['check', '--timeout', '120s', `${F}/weakref-exit-flush.mjs`], { env });
+    assert.match(alone.stdout, /^flushed at exit\n/);
+    assert.equal(checked.stdout, alone.stdout, `same job ${sameJob}: ${checked.stderr}`);
+    assert.equal(checked.code, 0, checked.stderr);
+  }
+});
+
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   test(`${signal} during synchronous work ends the workload at once, as bare: no code after it runs, report marked partial`, async () => {
     const send = (out, child) => {

@@ -165,9 +165,9 @@ export class Collector {
    * what it can synchronously: a full GC first (resources freed only on collection are gone,
    * heapUsed is live data), then one memory sample after it.
    */
-  exitSnapshot(exitCode: number): SnapshotMessage {
+  exitSnapshot(exitCode: number, gc = true): SnapshotMessage {
     const how = exitHow();
-    this.memory.add(this.collectGarbage());
+    this.memory.add(gc && this.collectGarbage());
     return this.snapshot('exit', { exitCode, exitHow: how });
   }
 
@@ -187,6 +187,28 @@ export class Collector {
   stop(): void {
     for (const stop of this.stops.splice(0)) stop();
   }
+}
+
+/**
+ * Keeps `listener` the last of the process's 'exit' listeners: after one of the program's is
+ * added, it moves to the end once the current job is done (a listener added in the same job as
+ * the exit stays after it; the exit snapshot then takes no GC).
+ */
+function keepLast(listener: (code: number) => void): void {
+  let moving = false;
+  process.on('newListener', (event: string | symbol, added: unknown) => {
+    if (event !== 'exit' || added === listener || moving) return;
+    moving = true;
+    asOwn(() =>
+      queueMicrotask(() => {
+        moving = false;
+        asOwn(() => {
+          process.removeListener('exit', listener);
+          process.on('exit', listener);
+        });
+      }),
+    );
+  });
 }
 
 /** The OS thread this worker runs on (Linux), so leakprof can tell a running thread from an ended one. */
@@ -248,13 +270,19 @@ export function attachToSpool(config: CollectorConfig): Collector {
     collector.heapCheckpoints.schedule(config.heapSnapshots);
   }
 
-  process.on('exit', (code) =>
+  const onExit = (code: number): void =>
     asOwn(() => {
-      writer.append(collector.exitSnapshot(code));
+      // A GC (check mode's, a heap snapshot's) collects what only WeakRefs hold: a program whose own
+      // exit listener flushes through a WeakRef (pino's on-exit-leak-free) would lose its output if
+      // it ran before that listener. So it runs only when this is the last 'exit' listener.
+      const all = process.listeners('exit');
+      const last = all[all.length - 1] === onExit;
+      writer.append(collector.exitSnapshot(code, last));
       // After the report's data is safe: the last heap snapshot can take a while.
-      collector.heapCheckpoints?.final('exit');
-    }),
-  );
+      if (last) collector.heapCheckpoints?.final('exit');
+    });
+  process.on('exit', onExit);
+  asOwn(() => keepLast(onExit));
 
   // Threads: a terminated worker writes its last snapshot when its parent's terminate() asks (thread-ends.ts),
   // and no heartbeat after it: the thread ends next, and a later heartbeat would stand in for its last snapshot
