@@ -155,7 +155,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
     if (place.length > MAX_TEST_LINES) {
       // One line made the same leak in many tests: one line, naming the first tests and how many in all.
       const all = place.flat();
-      violations.push(violationFor(all, manyProcesses, place.map((same) => testOf(same[0]!.group) ?? '(no test)').sort()));
+      violations.push(violationFor(all, manyProcesses, place.flatMap((same) => testOf(same[0]!.group) ?? []).sort()));
       shown.push(all[0]!);
       continue;
     }
@@ -435,7 +435,7 @@ export function violationFor(same: readonly Counted[], withPid: boolean, tests?:
     (pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '') +
     (threads.length > 1 ? ` (in threads ${listOf(threads)})` : threads.length === 1 ? ` (in thread ${threads[0]})` : '');
   const intest =
-    tests ? ` (in ${tests.length} tests: ${tests.slice(0, MAX_TEST_LINES).map((t) => JSON.stringify(t)).join(', ')} and ${tests.length - MAX_TEST_LINES} more)`
+    tests ? ` (${testList(tests)}${same.some((x) => testOf(x.group) === undefined) ? ', and outside any test' : ''})`
     : test ? ` (in test ${JSON.stringify(test)})` : '';
   const action = actionOf(g.hint);
   const approx = same.some((x) => estimated(x.group)) ? '≈' : '';
@@ -459,6 +459,13 @@ export function violationFor(same: readonly Counted[], withPid: boolean, tests?:
   else if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
+}
+
+/** `in 12 tests: "a", "b", "c" and 9 more`: the first few tests by name, then how many more. */
+function testList(tests: readonly string[]): string {
+  const shown = tests.slice(0, MAX_TEST_LINES).map((t) => JSON.stringify(t)).join(', ');
+  const more = tests.length - MAX_TEST_LINES;
+  return `in ${tests.length} test${tests.length === 1 ? '' : 's'}: ${shown}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /** The first few pids, then how many in all. */
