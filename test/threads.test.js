@@ -20,10 +20,16 @@ test('an interval inside each of 4 pool workers: check names the line inside the
   assert.equal(`${inside.location.file}:${inside.location.line}`, `${WORKER}:${line}`);
   assert.equal(inside.count, 4);
   assert.deepEqual(inside.threads.length, 4);
-  assert.match(inside.message, /\(in threads \d+, \d+, \d+, \d+\) — clearInterval it/);
-  const worker = verdict.violations.find((v) => v.type === 'WORKER');
-  assert.ok(worker, JSON.stringify(verdict.violations));
-  assert.match(worker.message, new RegExp(`kept alive by 1 × Timeout 1000ms repeat at ${WORKER.replace(/[.]/g, '\\.')}:${line} inside each`));
+  assert.match(inside.message, /\(in threads \d+, \d+, \d+, \d+, Workers made at [^)]+\) — clearInterval it/);
+  // One leak, one line: the Workers are named in it (where they were made), not again as a line of their own.
+  assert.match(inside.message, new RegExp(`\\(in threads \\d+, \\d+, \\d+, \\d+, Workers made at fixtures/worker-pool/leaky\\.mjs:${markerLine('fixtures/worker-pool/leaky.mjs', 'POOL')}\\)`));
+  assert.ok(!verdict.violations.some((v) => v.type === 'WORKER'), JSON.stringify(verdict.violations));
+  const worker = verdict.excluded.find((e) => e.type === 'WORKER');
+  assert.equal(worker?.why, 'inside', JSON.stringify(verdict.excluded));
+  assert.equal(worker.count, 4);
+  // The WORKER group itself still says what keeps it alive inside (the report's grouped stacks).
+  const group = report.processes[0].profiles.find((p) => p.name === 'handles').groups.find((g) => g.type === 'WORKER');
+  assert.match(group.hint, new RegExp(`kept alive by 1 × Timeout 1000ms repeat at ${WORKER.replace(/[.]/g, '\\.')}:${line} inside each`));
 
   const threads = report.processes.filter((p) => p.thread);
   assert.equal(threads.length, 4, JSON.stringify(report.processes.map((p) => p.thread ?? p.argv)));

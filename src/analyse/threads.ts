@@ -31,6 +31,8 @@ export function linkThreads(reports: ProcessReport[]): ProcessReport[] {
     if (worker) {
       info.status = worker.group.state === 'unref' ? 'unref' : 'running';
       info.parent = worker.owner.thread?.id ?? 0;
+      const made = worker.group.top ?? worker.group.createdBy?.top ?? null;
+      if (made) info.createdAt = `${made.file}:${made.line}`;
       const list = byWorker.get(worker.group) ?? [];
       list.push(thread);
       byWorker.set(worker.group, list);

@@ -33,6 +33,8 @@ export interface Counted {
   pid: number;
   /** Set when the group is a worker thread's (threads: judged like processes). */
   thread?: number;
+  /** With `thread`: where its Worker was made. */
+  threadAt?: string;
   group: GroupReport;
   count: number;
 }
@@ -130,10 +132,18 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           count -= known;
           if (count === 0) continue;
         }
-        counted.push({ kind: profile.name, profile: d, pid: proc.pid, group, count, ...(proc.thread ? { thread: proc.thread.id } : {}) });
+        counted.push({
+          kind: profile.name,
+          profile: d,
+          pid: proc.pid,
+          group,
+          count,
+          ...(proc.thread ? { thread: proc.thread.id, ...(proc.thread.createdAt ? { threadAt: proc.thread.createdAt } : {}) } : {}),
+        });
       }
     }
   }
+  explainedWorkers(counted, excluded);
 
   const violations: Violation[] = [];
   // Every judged profile any process declared, in the order first seen (handles first: every collector has it).
@@ -249,6 +259,35 @@ function growthViolation(proc: ProcessReport, profile: string, group: GroupRepor
   if (test) violation.test = test;
   if (group.hint) violation.hint = group.hint;
   return violation;
+}
+
+/**
+ * A Worker whose threads have leaks of their own counted is one leak with them: it is named at
+ * the line inside the thread (which says where the Worker was made), not again as the Worker.
+ */
+function explainedWorkers(counted: Counted[], excluded: Exclusion[]): void {
+  const leaky = new Set(counted.flatMap((c) => (c.thread === undefined ? [] : [`${c.pid}.${c.thread}`])));
+  if (leaky.size === 0) return;
+  for (let i = counted.length - 1; i >= 0; i--) {
+    const c = counted[i]!;
+    if (c.group.type !== 'WORKER') continue;
+    const ids = c.group.entries.flatMap((e) => (typeof e.details?.threadId === 'number' ? [e.details.threadId] : []));
+    if (ids.length !== c.count || !ids.every((id) => leaky.has(`${c.pid}.${id}`))) continue;
+    counted.splice(i, 1);
+    const entry: Exclusion = {
+      kind: c.kind,
+      pid: c.pid,
+      count: c.count,
+      type: c.group.type,
+      label: c.group.label,
+      state: c.group.state,
+      why: 'inside',
+      reason: `what keeps ${ids.length === 1 ? 'its thread' : 'its threads'} (${listOf(ids)}) alive is counted inside, at its line there: one leak`,
+    };
+    const at = locationText(c.group);
+    if (at) entry.location = at;
+    excluded.push(entry);
+  }
 }
 
 /** threads: what is not judged in a worker thread's section, and why (analyse/threads.ts says how each stood). */
@@ -433,7 +472,7 @@ export function violationFor(same: readonly Counted[], withPid: boolean, tests?:
   const threads = [...new Set(same.flatMap((x) => (x.thread === undefined ? [] : [x.thread])))].sort((a, b) => a - b);
   const pid =
     (pids.length > 1 ? ` [pids ${listOf(pids)}]` : withPid ? ` [pid ${c.pid}]` : '') +
-    (threads.length > 1 ? ` (in threads ${listOf(threads)})` : threads.length === 1 ? ` (in thread ${threads[0]})` : '');
+    (threads.length > 1 ? ` (in threads ${listOf(threads)}${madeAt(same, true)})` : threads.length === 1 ? ` (in thread ${threads[0]}${madeAt(same, false)})` : '');
   const intest =
     tests ? ` (${testList(tests)}${same.some((x) => testOf(x.group) === undefined) ? ', and outside any test' : ''})`
     : test ? ` (in test ${JSON.stringify(test)})` : '';
@@ -459,6 +498,13 @@ export function violationFor(same: readonly Counted[], withPid: boolean, tests?:
   else if (test) violation.test = test;
   if (g.hint) violation.hint = g.hint;
   return violation;
+}
+
+/** `, Workers made at src/pool.mjs:12`: where the threads' Workers were made, when one line made them all. */
+function madeAt(same: readonly Counted[], many: boolean): string {
+  const at = new Set(same.map((x) => x.threadAt));
+  const [only] = at;
+  return at.size === 1 && only !== undefined ? `, ${many ? 'Workers' : 'a Worker'} made at ${only}` : '';
 }
 
 /** `in 12 tests: "a", "b", "c" and 9 more`: the first few tests by name, then how many more. */

@@ -139,7 +139,7 @@ const heapLeaks = obj({
 
 const processReport = obj({
   pid: num,
-  'thread?': obj({ id: num, file: str, status: oneOf('running', 'unref', 'ended', 'unknown'), 'parent?': num }),
+  'thread?': obj({ id: num, file: str, status: oneOf('running', 'unref', 'ended', 'unknown'), 'parent?': num, 'createdAt?': str }),
   ppid: num,
   argv: list(str),
   execArgv: list(str),

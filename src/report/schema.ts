@@ -117,6 +117,8 @@ export interface ThreadInfo {
   id: number;
   /** The worker's script, relative to the working directory; '' when eval'd. */
   file: string;
+  /** Where its Worker was made (file:line of the first frame of the program's code), when a stack says. */
+  createdAt?: string;
   /**
    * How it stood when its process's last snapshot was taken, read off its Worker in its parent
    * thread: 'running' (the Worker still alive, ref'd), 'unref' (alive, unref'd by its parent),
@@ -371,7 +373,7 @@ export interface Exclusion {
   state: string;
   location?: string;
   /** benign, unref, ignored, baseline, settled */
-  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited' | 'unfinished';
+  why: 'benign' | 'unref' | 'ignored' | 'baseline' | 'settled' | 'internal' | 'runner' | 'holds-nothing' | 'exited' | 'unfinished' | 'inside';
   reason: string;
 }
 
