@@ -14,6 +14,14 @@ const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 const messages = (verdict) => verdict.violations.map((v) => v.message).join('\n');
 
 describe('what counts when the process ended itself', { concurrency: true }, () => {
+  test("a worker and an interval unref'd while it runs, ref'd again by its own exit listener (pino's transport) -> pass: judged as the exit began", async () => {
+    const { code, verdict, report } = await checkJson(['--timeout', '120s', 'fixtures/check/ref-at-exit.mjs']);
+    assert.equal(code, 0, messages(verdict));
+    const handles = report.processes[0].profiles.find((p) => p.name === 'handles').groups;
+    assert.equal(handles.find((g) => g.type === 'WORKER')?.state, 'unref');
+    assert.equal(handles.find((g) => g.label === 'Timeout 60000ms repeat')?.state, 'unref');
+  });
+
   test('TLS server and client both closed, natural exit -> pass', async () => {
     const { code, verdict, report } = await checkJson(['--timeout', '120s', 'fixtures/check/tls/closed.mjs']);
     assert.equal(code, 0, messages(verdict));

@@ -15,7 +15,7 @@ import { GcSampler, MemorySeries } from './memory-series.js';
 import { asOwn } from './own-activity.js';
 import { HANDLES_PROFILE, ResourceTable } from './resource-table.js';
 import { startResourceSource, type ResourceSource } from './resource-source.js';
-import { buildSnapshot, type ProfileSource, type SnapshotContext } from './snapshot.js';
+import { buildSnapshot, freezeStates, type ProfileSource, type SnapshotContext } from './snapshot.js';
 import { startPromiseSource } from './promise-source.js';
 import { PromiseTable } from './promise-table.js';
 import { startListenerSource } from './listener-source.js';
@@ -171,6 +171,10 @@ export class Collector {
     return this.snapshot('exit', { exitCode, exitHow: how });
   }
 
+  freezeStates(): void {
+    freezeStates(this.ctx);
+  }
+
   /** A signal's snapshot (a --timeout's SIGTERM, a Ctrl-C): in check mode after a GC too, so a parked promise is one still reachable. */
   signalSnapshot(signal: string): SnapshotMessage {
     if (this.promises) this.collectGarbage();
@@ -281,6 +285,8 @@ export function attachToSpool(config: CollectorConfig): Collector {
       // After the report's data is safe: the last heap snapshot can take a while.
       if (last) collector.heapCheckpoints?.final('exit');
     });
+  // First: how things stood when the exit began (the program's exit listeners may change it).
+  process.on('exit', () => asOwn(() => collector.freezeStates()));
   process.on('exit', onExit);
   asOwn(() => keepLast(onExit));
 
