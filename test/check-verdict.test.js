@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { markerLine } from './helpers/leakprof.js';
-import { checkJson, check, where } from './helpers/check.js';
+import { checkJson, check, checkToFile, where } from './helpers/check.js';
 
 const at = (file, marker) => `${file}:${markerLine(file, marker)}`;
 const messages = (verdict) => verdict.violations.map((v) => v.message).join('\n');
@@ -20,6 +20,37 @@ describe('what counts when the process ended itself', { concurrency: true }, () 
     const handles = report.processes[0].profiles.find((p) => p.name === 'handles').groups;
     assert.equal(handles.find((g) => g.type === 'WORKER')?.state, 'unref');
     assert.equal(handles.find((g) => g.label === 'Timeout 60000ms repeat')?.state, 'unref');
+  });
+
+  test('a server process its parent ends (SIGTERM, SIGKILL) once ready -> pass: it ended before the run, by its owner', async () => {
+    for (const signal of ['SIGTERM', 'SIGKILL']) {
+      const { code, verdict, report } = await checkJson(['--timeout', '120s', 'fixtures/check/child-ended-by-parent/killed.mjs'], { env: { KILL_SIGNAL: signal } });
+      assert.equal(code, 0, `${signal}: ${messages(verdict)}`);
+      const server = report.processes.find((p) => p.argv.some((a) => a.endsWith('server.mjs')));
+      assert.ok(server, 'the server process is in the report');
+      assert.notEqual(server.snapshot.reason, 'exit', 'it had no exit of its own');
+      // What its last heartbeat saw (if one came before the kill) is said, never counted.
+      const mine = verdict.excluded.filter((e) => e.pid === server.pid && e.type !== 'PIPEWRAP' && e.why !== 'internal' && e.why !== 'benign');
+      assert.ok(mine.every((e) => e.why === 'unfinished'), JSON.stringify(mine));
+    }
+  });
+
+  test('a server process left running after the harness exits -> its socket and interval, as it stands at the end', async () => {
+    const file = 'fixtures/check/child-ended-by-parent/server.mjs';
+    const result = await checkToFile(['node', 'fixtures/check/child-ended-by-parent/left-running.mjs']);
+    const pid = Number(/server pid (\d+)/.exec(result.stdout)?.[1]);
+    try {
+      assert.equal(result.code, 1, messages(result.verdict));
+      const lines = result.verdict.violations.map((v) => `${v.location?.file}:${v.location?.line}`).sort();
+      assert.deepEqual(lines, [at(file, 'SERVER'), at(file, 'TICK')].sort(), messages(result.verdict));
+      assert.equal(result.report.processes.find((p) => p.pid === pid)?.snapshot.reason, 'request', 'asked at the end, not read off an old heartbeat');
+    } finally {
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
   });
 
   test('TLS server and client both closed, natural exit -> pass', async () => {

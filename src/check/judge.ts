@@ -54,6 +54,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
   const excluded: Exclusion[] = [];
   const counted: Counted[] = [];
   const budget = policy.baseline ? new BaselineBudget(policy.baseline) : null;
+  const early = endedEarly(processes);
 
   for (const proc of processes) {
     // On their way out at the snapshot: said in --verbose, never counted. Only those the workload made.
@@ -99,7 +100,7 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
           exclude('internal', "a Worker's own message ports: the worker is what counts");
           continue;
         }
-        const only = reportedOnly(proc, d, group);
+        const only = reportedOnly(proc, d, group, early);
         if (only) {
           exclude(only.why, only.reason);
           continue;
@@ -211,9 +212,15 @@ export function judge(processes: readonly ProcessReport[], policy: CheckPolicy, 
  * process that exited by itself (its loop ran empty, or it called process.exit()) was kept
  * alive by nothing; what counts there is what is still open and holds something.
  */
-function reportedOnly(proc: ProcessReport, profile: ProfileDescriptor, group: GroupReport): { why: Exclusion['why']; reason: string } | undefined {
+function reportedOnly(proc: ProcessReport, profile: ProfileDescriptor, group: GroupReport, early: ReadonlySet<number>): { why: Exclusion['why']; reason: string } | undefined {
   if (unfinishedWorker(proc)) {
     return { why: 'unfinished', reason: `its test runner (${proc.testRunner}) ended this worker before it wrote its exit snapshot: its last heartbeat saw tests at work, not what they left` };
+  }
+  if (early.has(proc.pid)) {
+    return {
+      why: 'unfinished',
+      reason: `${proc.thread ? 'its process' : 'it'} ended before the run did, with no exit of its own (killed by its parent or another process, or died): its last heartbeat saw it at work, not what it left`,
+    };
   }
   const exited = endedByItself(proc);
   if (profile.holdsProcess) {
@@ -319,6 +326,23 @@ function endedByItself(proc: ProcessReport): boolean {
  */
 function unfinishedWorker(proc: ProcessReport): boolean {
   return proc.testRunner !== undefined && proc.snapshot.reason === 'heartbeat' && !proc.blocked;
+}
+
+/**
+ * Processes below the workload that ended before the run did with no exit event (no exit
+ * snapshot, and gone when leakprof asked at the end: not blocked): a parent's `child.kill()`, a
+ * test harness ending the server it started. What they had open went with them, ended by their
+ * owner; their last heartbeat is work in progress. A process still alive at the end answers
+ * leakprof's request and is judged; the workload itself (whose parent is leakprof) always is.
+ */
+function endedEarly(processes: readonly ProcessReport[]): Set<number> {
+  const pids = new Set(processes.map((p) => p.pid));
+  const out = new Set<number>();
+  for (const proc of processes) {
+    if (proc.thread || proc.blocked || !pids.has(proc.ppid)) continue;
+    if (proc.snapshot.reason === 'heartbeat' || proc.snapshot.reason === 'none') out.add(proc.pid);
+  }
+  return out;
 }
 
 function exitedHow(proc: ProcessReport): string {

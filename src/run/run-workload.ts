@@ -261,6 +261,12 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   for (const cleanup of cleanups) cleanup();
   await supervisor.pendingRequest;
   await timeoutHandled;
+  // The command ended by itself: a process below it still running (one it left behind) says how it stands now, not
+  // in a heartbeat from a while ago; one already gone ended before the run did (check's judge reads the difference).
+  if (!timedOut && !exit.signal && supervisor.livePids().length > 0) {
+    const { blocked: late } = await supervisor.requestSnapshots(REQUEST_WAIT_MS);
+    for (const pid of late) blocked.add(pid);
+  }
   if (timedOut) outcomeKind = 'timeout';
   else if (exit.signal) outcomeKind = 'signal';
 
