@@ -52,8 +52,8 @@ describe('assertNoGrowth in each runner', { concurrency: 2 }, () => {
   }
 });
 
-/** assertNoGrowth's snapshot folders in the temporary directory. */
-const snapshotDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('leakprof-assert-'));
+/** This process's assertNoGrowth snapshot folders in the temporary directory (other processes, other suites, may have theirs). */
+const snapshotDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`leakprof-assert-${process.pid}-`));
 
 test('in this process: a clean function resolves with how the heap moved; a leak throws a LeakError carrying .growth and .groups', { timeout: 600_000 }, async () => {
   const dirsBefore = snapshotDirs();

@@ -129,7 +129,7 @@ export async function assertNoGrowth(fn: (iteration: number) => unknown, options
   if (!rise.yes) return growth;
 
   // Step 2: three snapshots `iterations` calls apart; what grew in both intervals, alike.
-  const dir = mkdtempSync(join(tmpdir(), 'leakprof-assert-'));
+  const dir = mkdtempSync(join(tmpdir(), `leakprof-assert-${process.pid}-`));
   let groups: GrowthGroup[];
   const dismissed: string[] = [];
   try {
