@@ -33,36 +33,28 @@ export interface SnapshotContext {
   seq: number;
   /** Kept as resources come and go: a kept snapshot reads these instead of walking the table (handle-groups.ts). */
   handleGroups?: HandleGroups;
-  /** How each live resource stood when the process began to exit (freezeStates), read by the exit snapshot. */
-  frozen?: Map<object, Seen>;
-}
-
-/** How a resource stood: alive, closing, and what it was (its label and state). */
-interface Seen {
-  alive: boolean;
-  closing: boolean;
-  description: ReturnType<typeof describe> | undefined;
-}
-
-function seenNow(type: string, resource: object, now: number): Seen {
-  const alive = isAlive(type, resource);
-  return { alive, closing: !alive && isClosing(type, resource), description: alive ? describe(type, resource, now) : undefined };
+  /** Resources that were unref'd when the process began to exit (freezeStates), for the exit snapshot. */
+  unrefAtExit?: Set<object>;
 }
 
 /**
- * Called first thing in the 'exit' event: how every live resource stands once the event loop
- * has run empty (or process.exit() was called), before the program's own exit listeners run.
- * Those may change it (pino re-refs its transport's worker to flush it), and the exit snapshot,
- * taken after them and after a GC, judges what kept the process, not what its exit did.
+ * Called first thing in the 'exit' event: which live resources were unref'd once the event loop
+ * had run empty (or process.exit() was called), before the program's own exit listeners run.
+ * Those may ref one again to flush it (pino's transport worker); the exit snapshot, taken after
+ * them and after a GC, judges what kept the process, not what its exit did. One hasRef() per
+ * live resource, and a set of the unref'd ones only.
  */
 export function freezeStates(ctx: SnapshotContext): void {
-  const now = performance.now();
-  const frozen = new Map<object, Seen>();
+  const unref = new Set<object>();
   for (const record of ctx.table.live.values()) {
-    const resource = ResourceTable.resolve(record);
-    if (resource !== undefined) frozen.set(record, seenNow(record.kind.type, resource, now));
+    const resource = ResourceTable.resolve(record) as { hasRef?: () => boolean } | undefined;
+    try {
+      if (typeof resource?.hasRef === 'function' && !resource.hasRef()) unref.add(record);
+    } catch {
+      // a closing handle may refuse
+    }
   }
-  ctx.frozen = frozen;
+  ctx.unrefAtExit = unref;
 }
 
 const mappedStacks = new Map<number, WireFrame[]>();
@@ -154,12 +146,13 @@ function handlesProfile(ctx: SnapshotContext, now: number, settled: Map<string, 
       continue;
     }
     const type = record.kind.type;
-    const seen = ctx.frozen?.get(record) ?? seenNow(type, resource, now);
-    if (!seen.alive || !seen.description) {
-      if (seen.closing) noteSettled(type, record.stack, 'closing');
+    if (!isAlive(type, resource)) {
+      if (isClosing(type, resource)) noteSettled(type, record.stack, 'closing');
       continue;
     }
-    const { label, state, details } = seen.description;
+    const described = describe(type, resource, now);
+    const { label, details } = described;
+    const state = described.state === 'ref' && ctx.unrefAtExit?.has(record) ? 'unref' : described.state;
     const stack = ctx.table.stackOf(record);
     const createdBy = ctx.table.createdByOf(record);
     const ancestor = createdBy >= 0 ? ctx.table.ancestors[createdBy] : undefined;
