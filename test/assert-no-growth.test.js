@@ -101,6 +101,32 @@ test('in this process: a big Buffer kept every fifth call is caught by its bytes
   assert.ok(error.groups[0].retainedBytes >= 6 * (1 << 20), `six 1 MB Buffers between snapshots 30 calls apart: ${error.groups[0].retainedBytes}`);
 });
 
+test('in this process: a small leak is caught when something else lets go of more than its whole rise mid-series (a runner releasing a start-up read, as jest does on a busy machine)', { timeout: 600_000 }, async () => {
+  // ~100 KB the "runner" holds from before the calls and drops at call 24: the middle of the first
+  // judged series (warm-up 10, then 30 calls in 15 rounds). Mann–Kendall alone saw every pair
+  // across that fall as a fall and passed the leak.
+  let runnerCache = Array.from({ length: 2000 }, (_, i) => ({ i, name: `entry ${i}` }));
+  class Order {
+    constructor(i) {
+      this.i = i;
+    }
+  }
+  const orders = new Map(); // ORDERS
+  const error = await assertNoGrowth(
+    (i) => {
+      if (i === 24) runnerCache = null;
+      orders.set(i, new Order(i));
+    },
+    { iterations: 30 },
+  ).then(
+    (growth) => assert.fail(`an Order per call must throw; it passed: ${growth.why} (heap after GC, steps: ${growth.heapUsed.map((b, k) => (k ? b - growth.heapUsed[k - 1] : 0)).join(' ')})`),
+    (e) => e,
+  );
+  assert.equal(runnerCache, null, 'the release happened');
+  assert.ok(error instanceof LeakError, String(error));
+  assert.match(error.message, new RegExp(`^leak: \\+1 Order per iteration \\(30 iterations, \\+[\\d.]+K?B\\): held by orders \\(Map\\) declared at test/assert-no-growth\\.test\\.js:${markerLine('test/assert-no-growth.test.js', 'ORDERS')}$`));
+});
+
 test('bad input is one clear error; an error fn throws is rethrown as it is', async () => {
   await assert.rejects(assertNoGrowth(() => {}, { iterations: 2 }), { name: 'RangeError', message: 'assertNoGrowth: iterations must be an integer of at least 6, got 2' });
   await assert.rejects(assertNoGrowth(() => {}, { warmup: -1 }), { name: 'RangeError', message: 'assertNoGrowth: warmup must be an integer of at least 0, got -1' });

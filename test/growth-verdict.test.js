@@ -7,7 +7,7 @@ import { markerLine } from './helpers/leakprof.js';
 import { checkJson } from './helpers/check.js';
 
 const { heapTrend, MIN_JUDGED } = await import('../dist/analyse/growth.js');
-const { trendOf } = await import('../dist/analyse/trend-test.js');
+const { trendOf, stepsOf } = await import('../dist/analyse/trend-test.js');
 const { renderMemoryLine } = await import('../dist/report/memory-trend.js');
 const { plain } = await import('../dist/report/colors.js');
 
@@ -22,6 +22,21 @@ describe('heap trend (pure)', () => {
     assert.ok(trendOf([5, 5, 5, 5, 5, 6, 5, 5]).p > 0.05);
     assert.equal(trendOf([1, 2, 3, 400, 5, 6, 7]).slope, 1);
     assert.equal(trendOf([3, 2, 1]).p, 1);
+  });
+
+  test('the sign test over rounds: a steady rise with one fall larger than all of it is significant round by round, where Mann–Kendall sees no rise', () => {
+    // +1 per round, and one release of 50 in the middle: 14 rounds up, 1 down.
+    const y = Array.from({ length: 16 }, (_, i) => i - (i >= 8 ? 50 : 0));
+    assert.ok(trendOf(y).p > 0.5, 'every pair across the fall is a fall');
+    const steps = stepsOf(y);
+    assert.equal(steps.up, 14);
+    assert.equal(steps.down, 1);
+    assert.equal(steps.median, 1);
+    assert.ok(Math.abs(steps.p - 16 / 32768) < 1e-12, String(steps.p)); // P(X ≥ 14), X ~ B(15, ½)
+    // Rounds that did not move count as neither; a flat series with two blips is nothing.
+    const flat = stepsOf([5, 5, 5, 6, 5, 5, 5, 5]);
+    assert.deepEqual([flat.up, flat.down, flat.median], [1, 1, 0]);
+    assert.ok(flat.p > 0.5);
   });
 
   test('a steady leak grows; growth is measured after start-up, with its evidence', () => {

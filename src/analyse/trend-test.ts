@@ -47,6 +47,48 @@ function risingP(s: number, y: readonly number[]): number {
   return 1 - normalCdf(z);
 }
 
+/** How a series moved step by step: the sign test over its consecutive differences. */
+export interface Steps {
+  /** Steps up, and steps down (steps that did not move count as neither). */
+  up: number;
+  down: number;
+  /** The median step (0 when most steps did not move). */
+  median: number;
+  /** The one-sided p of "it steps up more often than down" under a fair coin (the exact binomial tail). */
+  p: number;
+}
+
+/**
+ * The sign test over consecutive differences: a thing that grows a little in every step rises in
+ * nearly all of them, whatever else the series does once. Mann–Kendall compares every pair, so one
+ * level shift of more than the whole rise (a runner releasing memory of its own mid-series) turns
+ * all the pairs across it into falls and hides a steady rise; this counts that shift as one step.
+ */
+export function stepsOf(y: readonly number[]): Steps {
+  let up = 0;
+  let down = 0;
+  const diffs: number[] = [];
+  for (let i = 1; i < y.length; i++) {
+    const d = y[i]! - y[i - 1]!;
+    diffs.push(d);
+    if (d > 0) up++;
+    else if (d < 0) down++;
+  }
+  return { up, down, median: median(diffs), p: binomialTail(up, up + down) };
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, ½). */
+function binomialTail(k: number, n: number): number {
+  if (n === 0) return 1;
+  let term = 0.5 ** n; // C(n, 0) / 2^n
+  let tail = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) tail += term;
+    term = (term * (n - i)) / (i + 1);
+  }
+  return Math.min(1, tail);
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
