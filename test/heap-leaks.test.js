@@ -69,6 +69,21 @@ describe('heap leak set', { concurrency: true }, () => {
     assert.equal(report.groups.find((x) => x.name === 'SubchannelEntry'), undefined);
   });
 
+  test('the path shown is one where most of the group is held: 300 Labels in a Map, one of them also in a global, read as held by the Map', async () => {
+    const files = snapshotsOf('fixtures/heap-path/one-also-global.mjs');
+    const { code, stdout, stderr } = await leakprofCli(['heap', '--json', ...files.map((s) => s.file)]);
+    assert.equal(code, 0, stderr);
+    const g = JSON.parse(stdout).groups.find((x) => x.name === 'Label');
+    assert.ok(g, stdout);
+    assert.equal(g.count, PER_ROUND);
+    const path = describePath(g);
+    // The global is the shorter path (the one a member closest to a root has), and it holds one Label.
+    assert.ok(!g.retainerPath.some((s) => s.edge === 'watchedLabel'), path);
+    assert.ok(g.retainerPath.some((s) => s.edge === 'cache' && s.node === 'LabelCache'), path);
+    assert.ok(g.retainerPath.some((s) => s.edge === 'byName' && s.node === 'Map'), path);
+    assert.equal(g.retainerPath.at(-1).node, 'Label');
+  });
+
   test('leaky registry: the text report reads like a pprof group with its retainer path', async () => {
     const { code, stdout } = await leakprofCli(['heap', '--top', '3', ...leaky.map((s) => s.file)]);
     assert.equal(code, 0);

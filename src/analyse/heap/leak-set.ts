@@ -164,10 +164,16 @@ interface Building {
   /** kindKey() of the group, and its number from kindCode(). */
   key: string;
   code: number;
-  /** The member whose path is shown: the head of the longest chain, else the one closest to a root. */
+  /**
+   * The member whose path is shown: the head of the longest chain, else the one closest to a root
+   * among those held where most are (one held also by a root — a stack slot, a global left pointing
+   * at the last one — would show a path that none of the others has).
+   */
   node: number;
   rank: number;
   members: number;
+  /** Heads by their holder: how many, and the one closest to a root. */
+  byHolder: Map<number, { count: number; rank: number; node: number }>;
   /** Members held one by the next (the rest of a chain), and the edges that hold them, sampled. */
   chained: number;
   chainEdges: Map<string, number>;
@@ -219,15 +225,9 @@ function groupLeaks(
     if (!b) {
       const type = s3.typeOf(node);
       const key = kindKey(type, s3.nameOf(node));
-      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
+      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, byHolder: new Map(), chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
       if (doms) b.group.retainedBytes = 0;
       byKind.set(code, b);
-    }
-    const rank = paths.rank[node]!;
-    if (rank < b.rank) {
-      b.rank = rank;
-      b.node = node;
-      b.members = 1;
     }
     const g = b.group;
     g.count++;
@@ -237,6 +237,20 @@ function groupLeaks(
     const holder = holderOf(s3, paths, node);
     if (b.heads++ === 0) b.holder = holder;
     else if (b.holder !== holder) b.holder = NONE;
+    const rank = paths.rank[node]!;
+    const at = b.byHolder.get(holder);
+    if (!at) b.byHolder.set(holder, { count: 1, rank, node });
+    else {
+      at.count++;
+      if (rank < at.rank) [at.rank, at.node] = [rank, node];
+    }
+  }
+  // The head shown: where most heads are held (ties: the one closest to a root).
+  for (const b of byKind.values()) {
+    let best: { count: number; rank: number; node: number } | undefined;
+    for (const at of b.byHolder.values()) if (!best || at.count > best.count || (at.count === best.count && at.rank < best.rank)) best = at;
+    if (best) [b.node, b.rank, b.members] = [best.node, best.rank, 1];
+    b.byHolder.clear();
   }
   // The rest: of the same kind as their head (a chain's members) they count in its group; else they are in its retained size.
   let folded = 0;

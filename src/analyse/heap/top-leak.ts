@@ -30,6 +30,7 @@ export function topHeapLeak(groups: readonly HeapLeakGroup[], cwd = process.cwd(
   const big = groups.filter((x) => x.count >= 100 || (x.count > 1 && (x.retainedBytes ?? x.selfBytes) >= 64 * 1024));
   // Held straight from a GC root (V8's string table, a handle scope the snapshot caught mid-push): no object of the
   // program's holds it, so it says nothing of who leaks; the largest group held through the program's objects does.
+  // (A group's path is already one of its members held where most are: leak-set.ts.)
   const group = big.find((x) => x.retainerPath.length > 2) ?? big[0];
   if (!group) return undefined;
   const steps = group.retainerPath;
