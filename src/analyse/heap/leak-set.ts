@@ -166,14 +166,14 @@ interface Building {
   code: number;
   /**
    * The member whose path is shown: the head of the longest chain, else the one closest to a root
-   * among those held where most are (one held also by a root — a stack slot, a global left pointing
-   * at the last one — would show a path that none of the others has).
+   * among those held where most are (one held also by a root — a stack slot, a global — would show
+   * a path that none of the others has).
    */
   node: number;
   rank: number;
   members: number;
-  /** Heads by their holder: how many, and the one closest to a root. */
-  byHolder: Map<number, { count: number; rank: number; node: number }>;
+  /** Heads held by the shown member's holder (see heldTogether). */
+  together: number;
   /** Members held one by the next (the rest of a chain), and the edges that hold them, sampled. */
   chained: number;
   chainEdges: Map<string, number>;
@@ -214,6 +214,11 @@ function groupLeaks(
   }
   const kindOf = kindCode(s3);
   const byKind = new Map<number, Building>();
+  // Heads, their holders, and how many heads each object holds.
+  const heads = new Uint32Array(leak.length);
+  const headHolder = new Uint32Array(leak.length);
+  let headCount = 0;
+  const heldTogether = new Uint32Array(n);
   /** Heads that hold members of their own kind: how many they hold. */
   const chainOf = new Map<number, number>();
   // Heads first: the objects no other leaked object holds alone.
@@ -225,7 +230,7 @@ function groupLeaks(
     if (!b) {
       const type = s3.typeOf(node);
       const key = kindKey(type, s3.nameOf(node));
-      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, byHolder: new Map(), chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
+      b = { group: { name: namer.groupName(node), nodeType: type, count: 0, selfBytes: 0, countsBySnapshot: [], retainerPath: [], examples: [] }, key, code, node, rank: NONE, members: 0, together: 0, chained: 0, chainEdges: new Map(), holder: NONE, heads: 0 };
       if (doms) b.group.retainedBytes = 0;
       byKind.set(code, b);
     }
@@ -237,20 +242,19 @@ function groupLeaks(
     const holder = holderOf(s3, paths, node);
     if (b.heads++ === 0) b.holder = holder;
     else if (b.holder !== holder) b.holder = NONE;
-    const rank = paths.rank[node]!;
-    const at = b.byHolder.get(holder);
-    if (!at) b.byHolder.set(holder, { count: 1, rank, node });
-    else {
-      at.count++;
-      if (rank < at.rank) [at.rank, at.node] = [rank, node];
-    }
+    heads[headCount] = node;
+    headHolder[headCount++] = holder;
+    if (holder !== NONE) heldTogether[holder]!++;
   }
-  // The head shown: where most heads are held (ties: the one closest to a root).
-  for (const b of byKind.values()) {
-    let best: { count: number; rank: number; node: number } | undefined;
-    for (const at of b.byHolder.values()) if (!best || at.count > best.count || (at.count === best.count && at.rank < best.rank)) best = at;
-    if (best) [b.node, b.rank, b.members] = [best.node, best.rank, 1];
-    b.byHolder.clear();
+  // The head shown: one held where most heads are (ties: the one closest to a root). A holder's
+  // count is over all kinds, in one array rather than a map per group: one object seldom holds
+  // many heads of two kinds.
+  for (let k = 0; k < headCount; k++) {
+    const node = heads[k]!;
+    const b = byKind.get(kindOf(node))!;
+    const together = headHolder[k] === NONE ? 0 : heldTogether[headHolder[k]!]!;
+    const rank = paths.rank[node]!;
+    if (together > b.together || (together === b.together && rank < b.rank)) [b.node, b.rank, b.members, b.together] = [node, rank, 1, together];
   }
   // The rest: of the same kind as their head (a chain's members) they count in its group; else they are in its retained size.
   let folded = 0;
